@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: BSL-1.0
+#include "app.hpp"
+
+#include "policy.hpp"
+#include "store.hpp"
+
+#include <clearance/jwt.hpp>
+#include <clearance/service.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+
+namespace docs_service {
+
+namespace {
+
+namespace http = boost::beast::http;
+using json = nlohmann::json;
+
+clearance::response json_response(http::status status, json const& body) {
+    clearance::response r{status, 11};
+    r.set(http::field::content_type, "application/json");
+    r.body() = body.dump();
+    return r;
+}
+
+json to_json(document const& doc) {
+    return {{"id", doc.id},
+            {"owner", doc.owner},
+            {"tenant", doc.tenant},
+            {"title", doc.title},
+            {"body", doc.body}};
+}
+
+json to_json(user const& u) {
+    return {{"id", u.id},
+            {"name", u.name},
+            {"tenant", u.tenant},
+            {"roles", u.roles}};
+}
+
+// The fields a client may set on a document: a JSON object with string
+// `title` and `body`. Anything else is a 400.
+struct document_fields {
+    std::string title;
+    std::string body;
+};
+
+std::optional<document_fields> read_fields(std::string const& text) {
+    auto parsed = json::parse(text, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object())
+        return std::nullopt;
+    auto title = parsed.find("title");
+    auto body = parsed.find("body");
+    if (title == parsed.end() || !title->is_string() || body == parsed.end() ||
+        !body->is_string())
+        return std::nullopt;
+    return document_fields{title->get<std::string>(), body->get<std::string>()};
+}
+
+clearance::response bad_body() {
+    return json_response(
+        http::status::bad_request,
+        {{"error", "bad_request"},
+         {"message", "the body must be a JSON object with string "
+                     "\"title\" and \"body\""}});
+}
+
+auto make_service(store& data, std::string key) {
+    using namespace clearance;
+    jwt_options options;
+    options.secret = std::move(key);
+
+    return make_service<policy>(
+        service_options{"docs-service"},
+        jwt_authenticator<policy>{std::move(options)},
+        loaders(
+            load<document>([&data](std::int64_t id, request_context const&) {
+                return data.find_document(id);
+            })),
+
+        get<"/health">([](public_route) {
+            return json_response(http::status::ok, {{"status", "ok"}});
+        }),
+
+        // Everyone signed in sees their own documents; an admin sees
+        // the whole tenant.
+        get<"/documents">([&data](authenticated who) {
+            auto const& p = who.principal();
+            auto docs = policy::in_role<admin>(p)
+                            ? data.documents_in_tenant(p.tenant)
+                            : data.documents_owned_by(p.subject, p.tenant);
+            json list = json::array();
+            for (auto const& doc : docs)
+                list.push_back(to_json(doc));
+            return json_response(http::status::ok, {{"documents", list}});
+        }),
+
+        post<"/documents">([&data](granted<docs_write> writer,
+                                   request_context const& context) {
+            auto fields = read_fields(context.request.body());
+            if (!fields)
+                return bad_body();
+            auto const& p = writer.principal();
+            auto doc = data.create_document(p.subject, p.tenant, fields->title,
+                                            fields->body);
+            auto r = json_response(http::status::created, to_json(doc));
+            r.set(http::field::location,
+                  "/documents/" + std::to_string(doc.id));
+            return r;
+        }),
+
+        get<"/documents/{id}">(
+            [](granted<docs_read>,
+               owned<document, is_owner, conceal, bypass<admin>> doc) {
+                return json_response(http::status::ok, to_json(*doc));
+            }),
+
+        put<"/documents/{id}">(
+            [&data](granted<docs_write>,
+                    owned<document, is_owner, conceal, bypass<admin>> doc,
+                    request_context const& context) {
+                auto fields = read_fields(context.request.body());
+                if (!fields)
+                    return bad_body();
+                data.update_document(doc->id, fields->title, fields->body);
+                auto updated = *doc;
+                updated.title = fields->title;
+                updated.body = fields->body;
+                return json_response(http::status::ok, to_json(updated));
+            }),
+
+        delete_<"/documents/{id}">(
+            [&data](granted<docs_delete>,
+                    owned<document, same_tenant, conceal> doc) {
+                data.delete_document(doc->id);
+                return clearance::response{http::status::no_content, 11};
+            }),
+
+        get<"/admin/users">([&data](granted<users_manage> manager) {
+            json list = json::array();
+            for (auto const& u :
+                 data.users_in_tenant(manager.principal().tenant))
+                list.push_back(to_json(u));
+            return json_response(http::status::ok, {{"users", list}});
+        }),
+
+        delete_<"/admin/users/{id}">([&data](granted<users_manage> manager,
+                                             path<"id", std::int64_t> id) {
+            // Users of another tenant are as invisible as missing ones.
+            auto target = data.find_user(*id);
+            if (!target || target->tenant != manager.principal().tenant ||
+                !data.delete_user(*id))
+                return clearance::error_response(http::status::not_found);
+            return clearance::response{http::status::no_content, 11};
+        }));
+}
+
+using service_type = decltype(make_service(std::declval<store&>(), ""));
+
+} // namespace
+
+struct application::impl {
+    store& data;
+    service_type service;
+};
+
+application::application(store& data, std::string key)
+    : impl_(new impl{data, make_service(data, std::move(key))}) {}
+
+application::~application() = default;
+
+clearance::response
+application::operator()(clearance::request const& req,
+                        clearance::peer_address const& peer) const {
+    return impl_->service(req, peer);
+}
+
+std::optional<std::string>
+application::token_for(std::string_view name,
+                       std::chrono::seconds lifetime) const {
+    auto found = impl_->data.find_user(name);
+    if (!found)
+        return std::nullopt;
+    clearance::token_claims claims{
+        found->name, found->tenant, found->roles, {}};
+    return impl_->service.authenticator().issue(claims, lifetime);
+}
+
+} // namespace docs_service

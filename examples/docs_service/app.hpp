@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+// The documents service as a request handler: its routes, guarded by
+// the policy in policy.hpp, over the store in store.hpp.
+
+#include "store.hpp"
+
+#include <clearance/peer.hpp>
+#include <clearance/response.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace docs_service {
+
+/// The key the service signs and verifies tokens with when none is
+/// configured. It is public: use it for local development only.
+inline constexpr std::string_view development_key =
+    "clearance-docs-service-development-key-do-not-use";
+
+/// The documents service.
+class application {
+public:
+    /// Serves `data`, verifying bearer tokens with the HS256 `key`.
+    /// Throws `std::invalid_argument` for a key shorter than 32 bytes.
+    application(store& data, std::string key);
+    ~application();
+
+    application(application const&) = delete;
+    application& operator=(application const&) = delete;
+
+    /// Answers one request. Safe to call from several threads.
+    clearance::response operator()(clearance::request const& req,
+                                   clearance::peer_address const& peer) const;
+
+    /// A bearer token for the user named `name`, valid for `lifetime`,
+    /// or nothing if there is no such user.
+    std::optional<std::string>
+    token_for(std::string_view name,
+              std::chrono::seconds lifetime = std::chrono::hours{12}) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace docs_service

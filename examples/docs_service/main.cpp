@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: BSL-1.0
+// docs-service: private documents with owners, and admin-only user
+// management, every route guarded by clearance.
+//
+//   docs-service serve [--port N] [--address A] [--db PATH] [--threads N]
+//   docs-service token USER [--db PATH] [--lifetime SECONDS]
+//
+// Tokens are signed with the key in the DOCS_SERVICE_KEY environment
+// variable, or with a public development key when it is not set.
+
+#include "app.hpp"
+#include "store.hpp"
+
+#include <clearance/server.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr std::string_view usage =
+    "usage: docs-service serve [--port N] [--address A] [--db PATH] "
+    "[--threads N]\n"
+    "       docs-service token USER [--db PATH] [--lifetime SECONDS]\n";
+
+struct command_line {
+    std::string command;
+    std::vector<std::string> positional;
+    std::map<std::string, std::string, std::less<>> options;
+};
+
+std::optional<command_line> parse(int argc, char** argv) {
+    if (argc < 2)
+        return std::nullopt;
+    command_line line;
+    line.command = argv[1];
+    for (int i = 2; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg.starts_with("--")) {
+            if (i + 1 >= argc)
+                return std::nullopt;
+            line.options[std::string(arg.substr(2))] = argv[++i];
+        } else {
+            line.positional.emplace_back(arg);
+        }
+    }
+    for (auto const& [name, value] : line.options)
+        if (name != "port" && name != "db" && name != "threads" &&
+            name != "address" && name != "lifetime")
+            return std::nullopt;
+    return line;
+}
+
+template <class Integer>
+std::optional<Integer> number(std::string_view text) {
+    Integer value{};
+    auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+std::string option(command_line const& line, std::string_view name,
+                   std::string fallback) {
+    auto found = line.options.find(name);
+    return found == line.options.end() ? fallback : found->second;
+}
+
+std::string signing_key() {
+    if (char const* key = std::getenv("DOCS_SERVICE_KEY"))
+        return key;
+    return std::string(docs_service::development_key);
+}
+
+int serve(command_line const& line) {
+    auto port = number<std::uint16_t>(option(line, "port", "8080"));
+    auto threads = number<unsigned>(option(line, "threads", "0"));
+    if (!port || !threads) {
+        std::cerr << "docs-service: --port and --threads take a number\n";
+        return 2;
+    }
+    auto db = option(line, "db", "docs.db");
+    docs_service::store data(db);
+    docs_service::application app(data, signing_key());
+
+    clearance::server_options options;
+    options.address = option(line, "address", "127.0.0.1");
+    options.port = *port;
+    options.threads = *threads;
+    clearance::server server(
+        [&app](clearance::request&& req, clearance::peer_address const& peer) {
+            return app(req, peer);
+        },
+        options);
+
+    auto base =
+        "http://" + options.address + ":" + std::to_string(server.port());
+    std::cout << "docs-service listening on " << base << " (database " << db
+              << ")\n";
+    if (!std::getenv("DOCS_SERVICE_KEY"))
+        std::cout << "signing with the public development key; set "
+                     "DOCS_SERVICE_KEY for anything real\n";
+    std::cout << "\nTokens for the seeded users, valid for 12 hours:\n";
+    for (auto const& u : data.all_users()) {
+        std::string variable;
+        for (char c : u.name)
+            variable +=
+                static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        std::cout << "  export " << variable << "="
+                  << app.token_for(u.name).value_or("") << "\n";
+    }
+    std::cout << "\nTry:\n"
+              << "  curl -i " << base << "/health\n"
+              << "  curl -i " << base << "/documents/1\n"
+              << "  curl -i -H \"Authorization: Bearer $ALICE\" " << base
+              << "/documents/1\n"
+              << "  curl -i -H \"Authorization: Bearer $BOB\" " << base
+              << "/documents/1\n"
+              << "  curl -i -H \"Authorization: Bearer $ROOT\" " << base
+              << "/admin/users\n"
+              << "  curl -i -X POST -H \"Authorization: Bearer $ALICE\" "
+                 "-d '{\"title\":\"t\",\"body\":\"b\"}' "
+              << base << "/documents\n"
+              << "\nStop with Ctrl-C.\n"
+              << std::flush;
+    server.run();
+    return 0;
+}
+
+int token(command_line const& line) {
+    if (line.positional.size() != 1) {
+        std::cerr << usage;
+        return 2;
+    }
+    auto lifetime = number<long>(option(line, "lifetime", "43200"));
+    if (!lifetime) {
+        std::cerr << "docs-service: --lifetime takes a number of seconds\n";
+        return 2;
+    }
+    docs_service::store data(option(line, "db", "docs.db"));
+    docs_service::application app(data, signing_key());
+    auto issued =
+        app.token_for(line.positional.front(), std::chrono::seconds{*lifetime});
+    if (!issued) {
+        std::cerr << "docs-service: no user named '" << line.positional.front()
+                  << "'\n";
+        return 1;
+    }
+    std::cout << *issued << "\n";
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto line = parse(argc, argv);
+    if (!line || (line->command != "serve" && line->command != "token")) {
+        std::cerr << usage;
+        return 2;
+    }
+    try {
+        if (line->command == "serve")
+            return line->positional.empty() ? serve(*line)
+                                            : (std::cerr << usage, 2);
+        return token(*line);
+    } catch (std::exception const& e) {
+        std::cerr << "docs-service: " << e.what() << "\n";
+        return 1;
+    }
+}

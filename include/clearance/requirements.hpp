@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+// What a route needs, written as the types of its handler's parameters.
+// The library reads the handler's signature at compile time and builds
+// the guard that must pass before the handler runs:
+//
+//   response get_document(clearance::granted<docs_read>,
+//                         clearance::owned<document, is_owner,
+//                                          clearance::bypass<admin>> doc);
+//
+// Every parameter type here that carries access (public_route,
+// authenticated, granted, scoped, owned) is a proof: none has a public
+// constructor, so a handler can only receive one from the guard, and a
+// route whose handler takes none of them does not compile.
+
+#include <clearance/context.hpp>
+#include <clearance/detail/fixed_string.hpp>
+#include <clearance/policy.hpp>
+#include <clearance/principal.hpp>
+
+#include <concepts>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace clearance {
+
+namespace detail {
+
+// The one maker of proofs. Only the guard uses it.
+struct access {
+    template <class Proof, class... Args>
+    static Proof make(Args&&... args) {
+        return Proof(std::forward<Args>(args)...);
+    }
+};
+
+} // namespace detail
+
+/// Marks a route as reachable by anyone, without credentials. A route
+/// must say this explicitly: no marker at all does not compile.
+class public_route {
+    friend struct detail::access;
+    public_route() = default;
+};
+
+/// Requires a successfully authenticated principal, with no particular
+/// permission.
+class authenticated {
+public:
+    /// The principal the request authenticated as.
+    clearance::principal const& principal() const noexcept { return *who_; }
+
+private:
+    friend struct detail::access;
+    explicit authenticated(clearance::principal const& who) noexcept
+        : who_(&who) {}
+    clearance::principal const* who_;
+};
+
+/// Requires every permission of `Permissions`. A handler that receives
+/// one knows the principal holds them all.
+template <Permission... Permissions>
+class granted {
+    static_assert(sizeof...(Permissions) > 0,
+                  "clearance: granted<> needs at least one permission; "
+                  "use clearance::authenticated to require only a "
+                  "signed-in principal");
+
+public:
+    /// The principal that holds the permissions.
+    clearance::principal const& principal() const noexcept { return *who_; }
+
+private:
+    friend struct detail::access;
+    explicit granted(clearance::principal const& who) noexcept
+        : who_(&who) {}
+    clearance::principal const* who_;
+};
+
+/// Requires every OAuth scope of `Scopes` in the credential.
+template <Scope... Scopes>
+class scoped {
+    static_assert(sizeof...(Scopes) > 0,
+                  "clearance: scoped<> needs at least one scope");
+
+public:
+    clearance::principal const& principal() const noexcept { return *who_; }
+
+private:
+    friend struct detail::access;
+    explicit scoped(clearance::principal const& who) noexcept
+        : who_(&who) {}
+    clearance::principal const* who_;
+};
+
+/// A path parameter named `Name` in the route's template, converted to
+/// `T`. Integers and `std::string` are supported; a segment that does
+/// not convert is answered 400.
+template <detail::fixed_string Name, class T = std::string>
+class path {
+    static_assert(std::is_same_v<T, std::string> ||
+                      (std::is_integral_v<T> && !std::is_same_v<T, bool>),
+                  "clearance: a path parameter is an integer type or "
+                  "std::string");
+
+public:
+    static constexpr auto fixed_name = Name;
+    using value_type = T;
+
+    T const& value() const noexcept { return value_; }
+    T const& operator*() const noexcept { return value_; }
+    T const* operator->() const noexcept { return &value_; }
+
+private:
+    friend struct detail::access;
+    explicit path(T value)
+        : value_(std::move(value)) {}
+    T value_;
+};
+
+/// Answer a refused ownership check 404, byte-identical to a genuine
+/// miss, so that the caller cannot tell that the record exists.
+struct conceal {};
+
+/// Answer a refused ownership check 403.
+struct reveal {};
+
+/// Roles that pass an ownership rule without satisfying it, within the
+/// principal's tenant. A role that inherits a bypass role bypasses too.
+template <Role... Roles>
+struct bypass {};
+
+/// Names the path parameter that identifies an owned resource; the
+/// default is "id".
+template <detail::fixed_string Name>
+struct key {
+    static constexpr auto fixed_name = Name;
+};
+
+/// How to find an owned resource's key type; specialise it for a type
+/// that has no member `key_type`.
+template <class Resource>
+struct resource_traits {
+    using key_type = typename Resource::key_type;
+};
+
+/// An ownership rule: a default-constructible predicate over the
+/// principal and the loaded resource.
+template <class Rule, class Resource>
+concept OwnershipRule = std::default_initializable<Rule> &&
+    std::predicate<Rule const&, principal const&, Resource const&>;
+
+/// Built-in rule: the resource belongs to the principal's tenant. Use
+/// it for records that anyone of the tenant with the route's
+/// permissions may act on.
+struct same_tenant {
+    template <class Resource>
+    bool operator()(principal const& who, Resource const& r) const {
+        return std::string_view{r.tenant} == who.tenant;
+    }
+};
+
+/// A resource loaded by its key from the path and checked against the
+/// ownership rule `Rule`. `Options` may hold `conceal` (the default) or
+/// `reveal`, one `bypass<Roles...>` and one `key<"name">`.
+///
+/// If the resource has a member `tenant`, a principal of another tenant
+/// is always refused, whatever its roles.
+template <class Resource, class Rule, class... Options>
+class owned {
+public:
+    using resource_type = Resource;
+    using rule_type = Rule;
+
+    Resource const& operator*() const noexcept { return value_; }
+    Resource const* operator->() const noexcept { return &value_; }
+    Resource const& get() const noexcept { return value_; }
+
+    /// The principal the ownership rule was checked against.
+    clearance::principal const& principal() const noexcept { return *who_; }
+
+private:
+    friend struct detail::access;
+    owned(Resource value, clearance::principal const& who)
+        : value_(std::move(value))
+        , who_(&who) {}
+    Resource value_;
+    clearance::principal const* who_;
+};
+
+} // namespace clearance

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+// The server adapter: the one part of clearance that includes Asio and
+// Beast's networking. It reads HTTP/1.1 requests from connections,
+// hands each to a handler together with the address of the peer, and
+// writes back the handler's response. The protocol limits (timeouts,
+// header and body sizes, the number of connections) are enforced here,
+// so that a handler never sees a request that broke them and a slow or
+// hostile client costs a bounded amount of memory and time.
+
+#include <clearance/peer.hpp>
+#include <clearance/response.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/system/error_code.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <concepts>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace clearance {
+
+/// How a `server` listens and what it tolerates from a client.
+struct server_options {
+    /// The local address to listen on, a numeric IPv4 or IPv6 address.
+    std::string address = "127.0.0.1";
+
+    /// The port to listen on; 0 lets the system pick a free one, which
+    /// `server::port()` then reports.
+    std::uint16_t port = 8080;
+
+    /// The number of threads `server::run()` serves on; 0 means one per
+    /// hardware thread.
+    unsigned threads = 0;
+
+    /// How long a client may take to send a whole request, counted from
+    /// its first byte; for the first request of a connection, counted
+    /// from the moment the connection was accepted. A slower client is
+    /// disconnected without an answer.
+    std::chrono::milliseconds read_timeout{10'000};
+
+    /// How long a kept-alive connection may wait for its next request.
+    std::chrono::milliseconds idle_timeout{30'000};
+
+    /// How long a client may take to receive a response.
+    std::chrono::milliseconds write_timeout{10'000};
+
+    /// The largest request line plus header fields, in bytes. A larger
+    /// request is answered 431 and the connection closed.
+    std::size_t header_limit = 8 * 1024;
+
+    /// The largest request body, in bytes. A larger one is answered 413
+    /// and the connection closed; when the request declares its length
+    /// in Content-Length, this happens before any of the body is read.
+    std::uint64_t body_limit = 1024 * 1024;
+
+    /// The most connections served at once. Further connections are
+    /// accepted and closed at once, so that they neither wait in the
+    /// system's queue nor hold any memory.
+    std::size_t max_connections = 10'000;
+
+    /// Whether SIGINT and SIGTERM stop the server as `server::stop()`
+    /// does.
+    bool handle_signals = true;
+};
+
+/// Satisfied by what a `server` can pass requests to: a callable that
+/// answers `handler(std::move(req), peer)`, where `req` is a `request`
+/// and `peer` a `peer_address const&`, with a `response`.
+template <class Handler>
+concept ServerHandler = std::move_constructible<Handler> &&
+    std::is_invocable_r_v<response, Handler&, request&&, peer_address const&>;
+
+/// An asynchronous HTTP/1.1 server that passes every well-formed request
+/// to a `Handler` and writes back its response.
+///
+/// The server refuses, without calling the handler, a request whose
+/// header is too large (431), whose body is too large (413) or that is
+/// malformed (400), and then closes the connection. A handler that
+/// throws is answered 500, and nothing of the exception reaches the
+/// client. A client that is too slow, or that closes its connection, is
+/// disconnected without an answer. Each connection is served on its own
+/// strand, so that what happens on one never disturbs another.
+///
+/// The response's version and keep-alive follow the request: HTTP/1.1
+/// connections stay open unless the request or the response says
+/// `Connection: close`; HTTP/1.0 ones close unless the request asks for
+/// keep-alive. The server frames the body (`prepare_payload`); a
+/// response to HEAD announces the length of its body but is sent
+/// without it.
+///
+/// `Handler` must be callable as `response(request&&, peer_address
+/// const&)` and safe to call from several threads at once: `run()` calls
+/// it concurrently from all its threads. While a call runs, its thread
+/// serves no other connection.
+///
+/// A server is neither copyable nor movable, because its pending
+/// operations refer to it, and it must outlive `run()`.
+template <class Handler>
+class server {
+    static_assert(ServerHandler<Handler>,
+                  "clearance::server<Handler> requires Handler to be "
+                  "move-constructible and callable as "
+                  "clearance::response(clearance::request&&, "
+                  "clearance::peer_address const&)");
+
+public:
+    /// Binds `options.address` and `options.port` and starts listening:
+    /// clients can connect once this returns, and are served once
+    /// `run()` is called.
+    ///
+    /// Throws `boost::system::system_error` naming the address when it
+    /// is not a numeric IP address or cannot be bound and listened on.
+    server(Handler handler, server_options options);
+
+    server(server const&) = delete;
+    server& operator=(server const&) = delete;
+
+    /// The port the server listens on; the one the system chose when
+    /// `options.port` was 0.
+    std::uint16_t port() const noexcept { return port_; }
+
+    /// Serves connections on `options.threads` threads, the calling one
+    /// included, until `stop()` is called or a handled signal arrives,
+    /// and returns once every thread has finished. Call it once; after
+    /// the server stopped it returns at once.
+    ///
+    /// If a thread fails (only a failure to allocate can make it), the
+    /// server abandons its connections and the exception is rethrown
+    /// here once all threads have finished.
+    void run();
+
+    /// Stops accepting, closes every open connection and so lets
+    /// `run()` return once the handler calls in progress have returned.
+    ///
+    /// Safe to call from any thread, any number of times, before, during
+    /// or after `run()`. It locks a mutex, so it is not async-signal-safe:
+    /// rather than calling it from a signal handler, leave
+    /// `handle_signals` on.
+    void stop();
+
+private:
+    using error_code = boost::system::error_code;
+    using tcp = boost::asio::ip::tcp;
+
+    class session;
+
+    // When the system runs out of descriptors or memory, the listening
+    // socket stays readable and every accept fails at once; pausing
+    // keeps the accept loop from spinning on a core until a connection
+    // ends.
+    static constexpr std::chrono::milliseconds accept_retry_delay{100};
+
+    static server_options resolve(server_options options);
+    void listen();
+    void accept_next();
+    void on_accept(error_code ec, tcp::socket socket);
+    void forget(session* ended) noexcept;
+
+    Handler handler_;
+    server_options options_;
+
+    // Guards the live sessions, the stopping flag and every call on the
+    // acceptor, the retry timer and the signal set: those objects are
+    // used both by io threads and by whichever thread calls stop().
+    std::mutex mutex_;
+    bool stopping_ = false;
+    std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+
+    // Declared after what the sessions use, so that sessions still
+    // queued when the io_context is destroyed can unregister themselves.
+    boost::asio::io_context io_;
+    tcp::acceptor acceptor_;
+    boost::asio::steady_timer accept_retry_;
+    std::optional<boost::asio::signal_set> signals_;
+    std::uint16_t port_ = 0;
+};
+
+namespace detail {
+
+// The peer as the guard sees it. A dual-stack socket reports an IPv4
+// client as ::ffff:a.b.c.d; it is reported as the IPv4 peer it is, so
+// that network rules written for IPv4 match it.
+inline peer_address
+peer_from_endpoint(boost::asio::ip::tcp::endpoint const& endpoint) {
+    namespace ip = boost::asio::ip;
+    peer_address peer;
+    peer.port = endpoint.port();
+    ip::address address = endpoint.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = ip::make_address_v4(ip::v4_mapped, address.to_v6());
+    }
+    if (address.is_v4()) {
+        auto const bytes = address.to_v4().to_bytes();
+        std::copy(bytes.begin(), bytes.end(), peer.bytes.begin());
+        peer.is_v4 = true;
+    } else {
+        peer.bytes = address.to_v6().to_bytes();
+        peer.is_v4 = false;
+    }
+    return peer;
+}
+
+} // namespace detail
+
+// One connection, from acceptance to close. Every step runs on the
+// connection's strand; the pending operation's handler owns the session,
+// so it lives exactly as long as there is something to do on it.
+template <class Handler>
+class server<Handler>::session : public std::enable_shared_from_this<session> {
+public:
+    session(server& owner, tcp::socket socket)
+        : owner_(owner)
+        , stream_(std::move(socket)) {}
+
+    session(session const&) = delete;
+    session& operator=(session const&) = delete;
+
+    ~session() { owner_.forget(this); }
+
+    void start() {
+        boost::asio::post(stream_.get_executor(),
+                          [self = this->shared_from_this()] { self->begin(); });
+    }
+
+    // Called by stop() from any thread. The close runs on the strand,
+    // and the operations it cancels end the session.
+    void close() {
+        boost::asio::post(
+            stream_.get_executor(),
+            [self = this->shared_from_this()] { self->stream_.close(); });
+    }
+
+private:
+    using status = boost::beast::http::status;
+
+    // What a single read asks of the socket when the server reads
+    // without Beast's parser.
+    static constexpr std::size_t read_size = 4096;
+
+    // A client that asked for 100-continue waits for this before it
+    // sends the body.
+    static constexpr std::string_view continue_line =
+        "HTTP/1.1 100 Continue\r\n\r\n";
+
+    // After a response that ends the connection, the server discards
+    // what the client still sends for at most this long.
+    static constexpr std::chrono::milliseconds linger_time{1'000};
+
+    server_options const& options() const noexcept { return owner_.options_; }
+
+    void begin() {
+        error_code ec;
+        auto const remote = stream_.socket().remote_endpoint(ec);
+        if (ec) {
+            return; // the client left before it was served
+        }
+        peer_ = detail::peer_from_endpoint(remote);
+        stream_.expires_after(options().read_timeout);
+        read_header();
+    }
+
+    // The idle timeout applies until the first byte of the next request
+    // arrives, and the read timeout from then on; Beast's read cannot
+    // tell the two apart, so the first bytes are read here.
+    void await_next_request() {
+        if (buffer_.size() > 0) {
+            // The client sent this request along with the previous one.
+            stream_.expires_after(options().read_timeout);
+            read_header();
+            return;
+        }
+        stream_.expires_after(options().idle_timeout);
+        stream_.async_read_some(
+            buffer_.prepare(read_size),
+            [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                self->buffer_.commit(n);
+                if (ec) {
+                    return; // idle too long, or the client closed
+                }
+                self->stream_.expires_after(self->options().read_timeout);
+                self->read_header();
+            });
+    }
+
+    // Reads up to the end of the header, so that a body over the limit
+    // is refused from its Content-Length and a client that asked for
+    // 100-continue can be told to send it.
+    void read_header() {
+        namespace http = boost::beast::http;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(
+            std::min<std::size_t>(options().header_limit,
+                                  std::numeric_limits<std::uint32_t>::max())));
+        parser_->body_limit(options().body_limit);
+        http::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                self->on_header(ec);
+            });
+    }
+
+    void on_header(error_code ec) {
+        if (ec) {
+            refuse(ec);
+        } else if (parser_->is_done()) {
+            respond();
+        } else if (expects_continue()) {
+            send_continue();
+        } else {
+            read_body();
+        }
+    }
+
+    bool expects_continue() const {
+        namespace http = boost::beast::http;
+        auto const& header = parser_->get();
+        // RFC 9110 section 10.1.1: an HTTP/1.0 client does not know
+        // the interim response.
+        return header.version() >= 11 &&
+               boost::beast::iequals(header[http::field::expect],
+                                     "100-continue");
+    }
+
+    void send_continue() {
+        stream_.expires_after(options().write_timeout);
+        boost::asio::async_write(
+            stream_,
+            boost::asio::buffer(continue_line.data(), continue_line.size()),
+            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                if (ec) {
+                    return;
+                }
+                self->stream_.expires_after(self->options().read_timeout);
+                self->read_body();
+            });
+    }
+
+    void read_body() {
+        namespace http = boost::beast::http;
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                if (ec) {
+                    self->refuse(ec);
+                } else {
+                    self->respond();
+                }
+            });
+    }
+
+    // Answers a request that could not be read, when there is someone
+    // to answer: a timeout or a client that closed ends the connection
+    // silently.
+    void refuse(error_code ec) {
+        namespace http = boost::beast::http;
+        std::optional<status> refusal;
+        if (ec == http::error::header_limit) {
+            refusal = status::request_header_fields_too_large;
+        } else if (ec == http::error::body_limit) {
+            refusal = status::payload_too_large;
+        } else if (ec.category() ==
+                       http::make_error_code(http::error::bad_method)
+                           .category() &&
+                   ec != http::error::end_of_stream &&
+                   ec != http::error::partial_message) {
+            refusal = status::bad_request;
+        }
+        if (!refusal) {
+            return;
+        }
+        unsigned const version =
+            parser_->is_header_done() ? parser_->get().version() : 11;
+        response res = error_response(*refusal, version);
+        res.keep_alive(false);
+        write(std::move(res), false);
+    }
+
+    void respond() {
+        namespace http = boost::beast::http;
+        request req = parser_->release();
+        parser_.reset();
+        bool const head = req.method() == http::verb::head;
+        unsigned const version = req.version();
+        bool keep_alive = req.keep_alive();
+        response res;
+        try {
+            res = owner_.handler_(std::move(req), std::as_const(peer_));
+            res.version(version);
+            keep_alive = keep_alive && !closes(res);
+            // A HEAD response with an empty body may carry the
+            // Content-Length of the GET response; framing would
+            // overwrite it with 0.
+            if (!head || !res.body().empty()) {
+                res.prepare_payload();
+            }
+        } catch (...) {
+            // The exception may describe the server's internals, so the
+            // client learns only that its request failed.
+            res = error_response(status::internal_server_error, version);
+        }
+        res.keep_alive(keep_alive);
+        if (head) {
+            // Sending a body after a HEAD response would be read as the
+            // start of the next response on this connection.
+            res.body().clear();
+        }
+        write(std::move(res), keep_alive);
+    }
+
+    static bool closes(response const& res) {
+        namespace http = boost::beast::http;
+        return http::token_list{res[http::field::connection]}.exists("close");
+    }
+
+    void write(response res, bool keep_alive) {
+        namespace http = boost::beast::http;
+        response_ = std::move(res);
+        stream_.expires_after(options().write_timeout);
+        http::async_write(stream_, response_,
+                          [self = this->shared_from_this(),
+                           keep_alive](error_code ec, std::size_t) {
+                              self->on_written(ec, keep_alive);
+                          });
+    }
+
+    void on_written(error_code ec, bool keep_alive) {
+        // An idle connection should not hold on to the body it last
+        // sent.
+        response_ = {};
+        if (ec) {
+            return;
+        }
+        if (keep_alive) {
+            await_next_request();
+        } else {
+            linger();
+        }
+    }
+
+    // Closing a socket with unread input makes the system reset the
+    // connection, which can destroy the response before the client has
+    // read it. So the server only stops sending, and discards what the
+    // client still sends until the client closes too or the linger time
+    // runs out; the session ends with the last read.
+    void linger() {
+        error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        if (ec) {
+            return;
+        }
+        stream_.expires_after(std::min<std::chrono::milliseconds>(
+            linger_time, options().read_timeout));
+        discard();
+    }
+
+    void discard() {
+        buffer_.clear();
+        stream_.async_read_some(
+            buffer_.prepare(read_size),
+            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                if (!ec) {
+                    self->discard();
+                }
+            });
+    }
+
+    server& owner_;
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<
+        boost::beast::http::request_parser<boost::beast::http::string_body>>
+        parser_;
+    response response_;
+    peer_address peer_;
+};
+
+template <class Handler>
+server<Handler>::server(Handler handler, server_options options)
+    : handler_(std::move(handler))
+    , options_(resolve(std::move(options)))
+    , io_(static_cast<int>(options_.threads))
+    , acceptor_(io_)
+    , accept_retry_(io_) {
+    listen();
+    if (options_.handle_signals) {
+        signals_.emplace(io_, SIGINT, SIGTERM);
+        signals_->async_wait([this](error_code ec, int) {
+            if (!ec) {
+                stop();
+            }
+        });
+    }
+    std::lock_guard const lock{mutex_};
+    accept_next();
+}
+
+template <class Handler>
+server_options server<Handler>::resolve(server_options options) {
+    if (options.threads == 0) {
+        options.threads = std::max(1u, std::thread::hardware_concurrency());
+    }
+    // The io_context takes its concurrency hint as an int.
+    options.threads = std::min<unsigned>(
+        options.threads,
+        static_cast<unsigned>(std::numeric_limits<int>::max()));
+    return options;
+}
+
+template <class Handler>
+void server<Handler>::listen() {
+    error_code ec;
+    auto const address = boost::asio::ip::make_address(options_.address, ec);
+    if (ec) {
+        throw boost::system::system_error{
+            ec, "clearance::server: \"" + options_.address +
+                    "\" is not a numeric IP address"};
+    }
+    tcp::endpoint const endpoint{address, options_.port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) {
+        // Lets a restarted server bind while connections of its previous
+        // run linger in TIME_WAIT; it never lets two servers share a port.
+        acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    }
+    if (!ec) {
+        acceptor_.bind(endpoint, ec);
+    }
+    if (!ec) {
+        acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        std::string const host =
+            address.is_v6() ? "[" + options_.address + "]" : options_.address;
+        throw boost::system::system_error{
+            ec, "clearance::server: cannot listen on " + host + ":" +
+                    std::to_string(options_.port)};
+    }
+    port_ = acceptor_.local_endpoint().port();
+}
+
+// Requires mutex_.
+template <class Handler>
+void server<Handler>::accept_next() {
+    // Each connection gets its own strand; the acceptor needs none,
+    // since it never has more than one operation pending.
+    acceptor_.async_accept(boost::asio::make_strand(io_),
+                           [this](error_code ec, tcp::socket socket) {
+                               on_accept(ec, std::move(socket));
+                           });
+}
+
+template <class Handler>
+void server<Handler>::on_accept(error_code ec, tcp::socket socket) {
+    // Outlives the lock, because a session's destructor takes it.
+    std::shared_ptr<session> admitted;
+    {
+        std::lock_guard const lock{mutex_};
+        if (stopping_) {
+            return;
+        }
+        if (!ec && sessions_.size() < options_.max_connections) {
+            admitted = std::make_shared<session>(*this, std::move(socket));
+            sessions_.emplace(admitted.get(), admitted);
+        }
+        using errc = boost::system::errc::errc_t;
+        if (ec == errc::too_many_files_open ||
+            ec == errc::too_many_files_open_in_system ||
+            ec == errc::no_buffer_space || ec == errc::not_enough_memory) {
+            accept_retry_.expires_after(accept_retry_delay);
+            accept_retry_.async_wait([this](error_code wait_error) {
+                std::lock_guard const retry_lock{mutex_};
+                if (!wait_error && !stopping_) {
+                    accept_next();
+                }
+            });
+        } else {
+            accept_next();
+        }
+    }
+    if (admitted) {
+        admitted->start();
+    } else {
+        error_code ignored;
+        socket.close(ignored);
+    }
+}
+
+template <class Handler>
+void server<Handler>::forget(session* ended) noexcept {
+    std::lock_guard const lock{mutex_};
+    sessions_.erase(ended);
+}
+
+template <class Handler>
+void server<Handler>::run() {
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    auto const serve = [&] {
+        try {
+            io_.run();
+        } catch (...) {
+            std::lock_guard const lock{failure_mutex};
+            if (!failure) {
+                failure = std::current_exception();
+            }
+            // The other threads would otherwise serve on without the
+            // caller ever learning of the failure.
+            io_.stop();
+        }
+    };
+    std::vector<std::thread> helpers;
+    try {
+        helpers.reserve(options_.threads - 1);
+        for (unsigned i = 1; i < options_.threads; ++i) {
+            helpers.emplace_back(serve);
+        }
+    } catch (...) {
+        io_.stop();
+        for (auto& helper : helpers) {
+            helper.join();
+        }
+        throw;
+    }
+    serve();
+    for (auto& helper : helpers) {
+        helper.join();
+    }
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+}
+
+template <class Handler>
+void server<Handler>::stop() {
+    // Released after the lock, because a session's destructor takes it.
+    std::vector<std::shared_ptr<session>> open;
+    {
+        std::lock_guard const lock{mutex_};
+        if (stopping_) {
+            return;
+        }
+        open.reserve(sessions_.size());
+        stopping_ = true;
+        error_code ignored;
+        acceptor_.close(ignored);
+        accept_retry_.cancel();
+        if (signals_) {
+            signals_->cancel(ignored);
+            // A second signal, if the program hangs on the way out,
+            // should end it as if the server had never handled signals.
+            signals_->clear(ignored);
+        }
+        for (auto const& entry : sessions_) {
+            if (auto live = entry.second.lock()) {
+                open.push_back(std::move(live));
+            }
+        }
+    }
+    for (auto const& live : open) {
+        live->close();
+    }
+}
+
+} // namespace clearance

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+// The request target, parsed once into the one canonical path that
+// routing, the guard and path parameters all read. Anything ambiguous
+// is refused rather than interpreted, so that no later step can see a
+// different path than the guard did:
+//
+// - only origin-form targets ("/path?query") are accepted;
+// - percent-encoded unreserved characters (letters, digits, "-._~")
+//   are decoded, exactly once; every other escape stays encoded with
+//   upper-case hex, so "%2561" is the literal text "%2561", never "a";
+// - an encoded "/", "\", ";", "#", "%" in a form that would change the
+//   meaning, NUL or any control character, "%u" escapes, malformed
+//   escapes, escapes that do not decode to valid UTF-8, a raw ";", "\",
+//   "#", space, control or non-ASCII byte are all refused;
+// - "." and ".." segments are refused, whether written plainly or
+//   encoded;
+// - paths are case-sensitive, and "//" or a trailing "/" are kept as
+//   they are: routes match exactly, so "/documents/" is not
+//   "/documents".
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace clearance {
+
+/// A request target in canonical form.
+struct canonical_target {
+    /// The canonical path, always starting with "/".
+    std::string path;
+
+    /// The raw query string without the "?", validated but not decoded.
+    std::string query;
+};
+
+namespace detail {
+
+constexpr bool is_unreserved(unsigned char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+           c == '~';
+}
+
+// Characters allowed raw in a path segment: RFC 3986 pchar without
+// ";" (a parameter delimiter some servers strip) and without "%", which
+// is handled separately.
+constexpr bool is_path_char(unsigned char c) noexcept {
+    if (is_unreserved(c))
+        return true;
+    switch (c) {
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case '=':
+    case ':':
+    case '@':
+        return true;
+    default:
+        return false;
+    }
+}
+
+constexpr bool is_query_char(unsigned char c) noexcept {
+    return is_path_char(c) || c == '/' || c == '?' || c == '%' || c == ';';
+}
+
+constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// Validates that `bytes` is well-formed UTF-8: no overlong forms, no
+// surrogates, nothing above U+10FFFF.
+constexpr bool is_valid_utf8(std::string_view bytes) noexcept {
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        auto c = static_cast<unsigned char>(bytes[i]);
+        std::size_t extra = 0;
+        unsigned min_second = 0x80, max_second = 0xBF;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            extra = 2;
+            if (c == 0xE0)
+                min_second = 0xA0;
+            if (c == 0xED)
+                max_second = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            extra = 3;
+            if (c == 0xF0)
+                min_second = 0x90;
+            if (c == 0xF4)
+                max_second = 0x8F;
+        } else {
+            return false;
+        }
+        if (i + extra >= bytes.size())
+            return false;
+        for (std::size_t k = 1; k <= extra; ++k) {
+            auto next = static_cast<unsigned char>(bytes[i + k]);
+            unsigned low = k == 1 ? min_second : 0x80;
+            unsigned high = k == 1 ? max_second : 0xBF;
+            if (next < low || next > high)
+                return false;
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+// Canonicalises one segment into `out`. Returns false if the segment
+// must be refused.
+inline bool canonicalize_segment(std::string_view raw, std::string& out) {
+    std::string decoded; // every escape decoded, for validation only
+    std::size_t i = 0;
+    while (i < raw.size()) {
+        auto c = static_cast<unsigned char>(raw[i]);
+        if (c != '%') {
+            if (!is_path_char(c))
+                return false;
+            out += static_cast<char>(c);
+            decoded += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        if (i + 2 >= raw.size())
+            return false;
+        int high = hex_value(raw[i + 1]);
+        int low = hex_value(raw[i + 2]);
+        if (high < 0 || low < 0)
+            return false;
+        auto byte = static_cast<unsigned char>(high * 16 + low);
+        // Escapes that would change the path's structure or hide a
+        // control character are refused outright.
+        if (byte < 0x20 || byte == 0x7F || byte == '/' || byte == '\\' ||
+            byte == ';' || byte == '#' || byte == '?')
+            return false;
+        if (is_unreserved(byte)) {
+            out += static_cast<char>(byte);
+        } else {
+            constexpr char digits[] = "0123456789ABCDEF";
+            out += '%';
+            out += digits[byte >> 4];
+            out += digits[byte & 0x0F];
+        }
+        decoded += static_cast<char>(byte);
+        i += 3;
+    }
+    if (decoded == "." || decoded == "..")
+        return false;
+    return is_valid_utf8(decoded);
+}
+
+} // namespace detail
+
+/// Parses `target` into canonical form, or returns nothing if the
+/// target must be answered 400. See the top of this header for the
+/// rules.
+inline std::optional<canonical_target>
+canonicalize_target(std::string_view target) {
+    if (target.empty() || target.front() != '/')
+        return std::nullopt;
+    auto question = target.find('?');
+    std::string_view raw_path = target.substr(0, question);
+    std::string_view raw_query = question == std::string_view::npos
+                                     ? std::string_view{}
+                                     : target.substr(question + 1);
+    for (char c : raw_query)
+        if (!detail::is_query_char(static_cast<unsigned char>(c)))
+            return std::nullopt;
+
+    canonical_target result;
+    result.path.reserve(raw_path.size());
+    std::size_t start = 1;
+    while (true) {
+        result.path += '/';
+        auto slash = raw_path.find('/', start);
+        auto segment = raw_path.substr(start, slash == std::string_view::npos
+                                                  ? std::string_view::npos
+                                                  : slash - start);
+        if (!detail::canonicalize_segment(segment, result.path))
+            return std::nullopt;
+        if (slash == std::string_view::npos)
+            break;
+        start = slash + 1;
+    }
+    result.query.assign(raw_query);
+    return result;
+}
+
+} // namespace clearance

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
+# The documents service's acceptance matrix through curl, against the
+# real `docs-service serve` on a free port with a fresh database.
+set -euo pipefail
+
+binary=${1:?usage: docs_service_curl.sh PATH/TO/docs-service}
+work=$(mktemp -d)
+server=
+cleanup() {
+    [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$binary" serve --port 0 --db "$work/docs.db" >"$work/out" 2>&1 &
+server=$!
+for _ in $(seq 100); do
+    grep -q '^docs-service listening on' "$work/out" && break
+    sleep 0.1
+done
+base=$(sed -n 's/^docs-service listening on \([^ ]*\).*/\1/p' "$work/out")
+[[ -n $base ]] || { cat "$work/out"; echo "the service did not start"; exit 1; }
+
+# The tokens the service printed for its seeded users.
+eval "$(grep '^  export ' "$work/out")"
+
+failures=0
+passes=0
+# check NAME EXPECTED_STATUS [curl arguments...]: runs curl and compares
+# the status; the body is kept in $work/body, the headers in $work/head.
+check() {
+    local name=$1 expected=$2
+    shift 2
+    local status
+    status=$(curl -s -o "$work/body" -D "$work/head" -w '%{http_code}' "$@")
+    if [[ $status == "$expected" ]]; then
+        passes=$((passes + 1))
+    else
+        failures=$((failures + 1))
+        echo "FAIL: $name: expected $expected, got $status"
+        cat "$work/body"; echo
+    fi
+}
+# expect NAME PATTERN FILE: the file contains the pattern.
+expect() {
+    if grep -qiF -- "$2" "$3"; then
+        passes=$((passes + 1))
+    else
+        failures=$((failures + 1))
+        echo "FAIL: $1: '$2' not found in:"; cat "$3"; echo
+    fi
+}
+bearer() { printf 'Authorization: Bearer %s' "$1"; }
+
+check "health is public" 200 "$base/health"
+
+check "no token" 401 "$base/documents/1"
+expect "challenge" 'WWW-Authenticate: Bearer realm="docs-service"' "$work/head"
+check "garbage token" 401 -H "$(bearer garbage)" "$base/documents/1"
+expect "invalid_token" 'error="invalid_token"' "$work/head"
+
+check "alice reads her document" 200 -H "$(bearer "$ALICE")" "$base/documents/1"
+expect "alice's document" '"owner":"alice"' "$work/body"
+check "root reads it too" 200 -H "$(bearer "$ROOT")" "$base/documents/1"
+
+check "bob is refused as if it did not exist" 404 -H "$(bearer "$BOB")" \
+    "$base/documents/1"
+cp "$work/head" "$work/refused-head"; cp "$work/body" "$work/refused-body"
+check "bob asks for a missing document" 404 -H "$(bearer "$BOB")" \
+    "$base/documents/999"
+if cmp -s "$work/head" "$work/refused-head" &&
+    cmp -s "$work/body" "$work/refused-body"; then
+    passes=$((passes + 1))
+else
+    failures=$((failures + 1))
+    echo "FAIL: the concealed refusal differs from the genuine miss"
+fi
+
+check "root of acme cannot see globex's document" 404 \
+    -H "$(bearer "$ROOT")" "$base/documents/3"
+check "a viewer cannot write" 403 -X PUT -H "$(bearer "$BOB")" \
+    -d '{"title":"x","body":"y"}' "$base/documents/2"
+
+check "alice is no admin" 403 -H "$(bearer "$ALICE")" "$base/admin/users"
+expect "forbidden body" '{"error":"forbidden",' "$work/body"
+check "root lists users" 200 -H "$(bearer "$ROOT")" "$base/admin/users"
+
+check "a bad id" 400 -H "$(bearer "$ALICE")" "$base/documents/abc"
+check "an unknown path" 404 "$base/nowhere"
+check "an unserved method" 405 -X PATCH -H "$(bearer "$ALICE")" \
+    "$base/documents/1"
+expect "Allow" 'Allow: GET, HEAD, PUT, DELETE' "$work/head"
+
+expired=$("$binary" token alice --db "$work/docs.db" --lifetime -3600)
+check "an expired token" 401 -H "$(bearer "$expired")" "$base/documents/1"
+expect "expired is invalid_token" 'error="invalid_token"' "$work/head"
+
+b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+unsigned="$(b64 '{"alg":"none","typ":"JWT"}').$(b64 '{"sub":"alice","tenant":"acme","roles":["admin"],"exp":9999999999}')."
+check "alg none" 401 -H "$(bearer "$unsigned")" "$base/admin/users"
+
+echo "$passes passed, $failures failed"
+[[ $failures == 0 ]]

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: BSL-1.0
+// The documents service's acceptance matrix, over real sockets against
+// the service served on an ephemeral port.
+#include "app.hpp"
+#include "store.hpp"
+
+#include "http_client.hpp"
+
+#include <clearance/server.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace http = boost::beast::http;
+
+namespace {
+
+// One running service for the whole file, on a fresh in-memory store.
+class running_service {
+public:
+    running_service()
+        : data_(":memory:")
+        , app_(data_, std::string(docs_service::development_key)) {
+        clearance::server_options options;
+        options.port = 0;
+        options.threads = 2;
+        options.handle_signals = false;
+        server_ =
+            std::make_unique<server_type>(handler{&app_}, std::move(options));
+        thread_ = std::thread([this] { server_->run(); });
+    }
+
+    ~running_service() {
+        server_->stop();
+        thread_.join();
+    }
+
+    std::uint16_t port() const { return server_->port(); }
+
+    std::string token(std::string_view user,
+                      std::chrono::seconds lifetime = std::chrono::hours{1}) {
+        return app_.token_for(user, lifetime).value();
+    }
+
+private:
+    struct handler {
+        docs_service::application const* app;
+        clearance::response operator()(clearance::request&& req,
+                                       clearance::peer_address const& peer) {
+            return (*app)(req, peer);
+        }
+    };
+    using server_type = clearance::server<handler>;
+
+    docs_service::store data_;
+    docs_service::application app_;
+    std::unique_ptr<server_type> server_;
+    std::thread thread_;
+};
+
+running_service& service() {
+    static running_service s;
+    return s;
+}
+
+std::string raw(std::string_view method, std::string_view target,
+                std::string_view token = {}, std::string_view body = {}) {
+    return test_http::exchange(service().port(),
+                               test_http::request(method, target, token, body));
+}
+
+auto call(std::string_view method, std::string_view target,
+          std::string_view token = {}, std::string_view body = {}) {
+    return test_http::parse(raw(method, target, token, body), method == "HEAD");
+}
+
+nlohmann::json json_of(http::response<http::string_body> const& r) {
+    return nlohmann::json::parse(r.body());
+}
+
+std::string base64url(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    auto n =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                        reinterpret_cast<unsigned char const*>(bytes.data()),
+                        static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    while (!out.empty() && out.back() == '=')
+        out.pop_back();
+    for (auto& c : out)
+        c = c == '+' ? '-' : c == '/' ? '_' : c;
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("GET /health is public", "[docs-service]") {
+    auto r = call("GET", "/health");
+    CHECK(r.result() == http::status::ok);
+    CHECK(json_of(r) == nlohmann::json{{"status", "ok"}});
+}
+
+TEST_CASE("GET /documents/1 without a token is challenged", "[docs-service]") {
+    auto none = call("GET", "/documents/1");
+    CHECK(none.result() == http::status::unauthorized);
+    CHECK(none[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service")");
+    CHECK(json_of(none)["error"] == "unauthorized");
+
+    auto garbage = call("GET", "/documents/1", "garbage");
+    CHECK(garbage.result() == http::status::unauthorized);
+    CHECK(garbage[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="invalid_token")");
+}
+
+TEST_CASE("a document is shown to its owner and to an admin of its tenant",
+          "[docs-service]") {
+    auto alice = call("GET", "/documents/1", service().token("alice"));
+    CHECK(alice.result() == http::status::ok);
+    CHECK(json_of(alice) ==
+          nlohmann::json{{"id", 1},
+                         {"owner", "alice"},
+                         {"tenant", "acme"},
+                         {"title", "Alice's plan"},
+                         {"body", "Ship the first release."}});
+    CHECK(alice[http::field::cache_control] == "private, no-store");
+
+    auto root = call("GET", "/documents/1", service().token("root"));
+    CHECK(root.result() == http::status::ok);
+    CHECK(json_of(root)["owner"] == "alice");
+}
+
+TEST_CASE("another user's document is concealed, byte for byte",
+          "[docs-service]") {
+    auto bob = service().token("bob");
+    auto refused = raw("GET", "/documents/1", bob);
+    auto missing = raw("GET", "/documents/999", bob);
+    CHECK(test_http::parse(refused).result() == http::status::not_found);
+    CHECK(refused == missing);
+    CHECK(refused == raw("GET", "/nowhere", bob));
+}
+
+TEST_CASE("an admin of another tenant gets 404", "[docs-service]") {
+    CHECK(call("GET", "/documents/3", service().token("root")).result() ==
+          http::status::not_found);
+}
+
+TEST_CASE("a viewer cannot write, whatever the id", "[docs-service]") {
+    auto bob = service().token("bob");
+    for (auto target : {"/documents/2", "/documents/1", "/documents/999"}) {
+        INFO(target);
+        auto r = call("PUT", target, bob, R"({"title":"x","body":"y"})");
+        CHECK(r.result() == http::status::forbidden);
+        CHECK(json_of(r)["error"] == "forbidden");
+    }
+}
+
+TEST_CASE("user management is for admins", "[docs-service]") {
+    auto alice = call("GET", "/admin/users", service().token("alice"));
+    CHECK(alice.result() == http::status::forbidden);
+    CHECK(alice.body() == R"({"error":"forbidden","message":"the )"
+                          R"(credentials do not grant access to this )"
+                          R"(resource"})");
+
+    auto root = call("GET", "/admin/users", service().token("root"));
+    CHECK(root.result() == http::status::ok);
+    auto users = json_of(root)["users"];
+    REQUIRE(users.size() == 3);
+    CHECK(users[0]["name"] == "alice");
+    CHECK(users[1]["name"] == "bob");
+    CHECK(users[2]["name"] == "root");
+}
+
+TEST_CASE("bad ids, unknown paths and methods", "[docs-service]") {
+    auto alice = service().token("alice");
+    auto bad = call("GET", "/documents/abc", alice);
+    CHECK(bad.result() == http::status::bad_request);
+    CHECK(json_of(bad)["error"] == "bad_request");
+
+    CHECK(call("GET", "/nowhere").result() == http::status::not_found);
+
+    auto patch = call("PATCH", "/documents/1", alice);
+    CHECK(patch.result() == http::status::method_not_allowed);
+    CHECK(patch[http::field::allow] == "GET, HEAD, PUT, DELETE");
+}
+
+TEST_CASE("expired and unsigned tokens are refused", "[docs-service]") {
+    auto expired = call("GET", "/documents/1",
+                        service().token("alice", std::chrono::hours{-1}));
+    CHECK(expired.result() == http::status::unauthorized);
+    CHECK(expired[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="invalid_token")");
+
+    auto none = base64url(R"({"alg":"none","typ":"JWT"})") + "." +
+                base64url(R"({"sub":"alice","tenant":"acme",)"
+                          R"("roles":["admin"],"exp":9999999999})") +
+                ".";
+    auto r = call("GET", "/documents/1", none);
+    CHECK(r.result() == http::status::unauthorized);
+    CHECK(r[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="invalid_token")");
+}
+
+TEST_CASE("documents are created, listed, updated and deleted",
+          "[docs-service]") {
+    auto alice = service().token("alice");
+    auto created = call("POST", "/documents", alice,
+                        R"({"title":"Draft","body":"Hello"})");
+    REQUIRE(created.result() == http::status::created);
+    auto id = json_of(created)["id"].get<long>();
+    CHECK(created[http::field::location] == "/documents/" + std::to_string(id));
+    CHECK(json_of(created)["owner"] == "alice");
+
+    CHECK(call("POST", "/documents", alice, R"({"title":1})").result() ==
+          http::status::bad_request);
+    CHECK(call("POST", "/documents", service().token("bob"),
+               R"({"title":"x","body":"y"})")
+              .result() == http::status::forbidden);
+
+    auto listed = json_of(call("GET", "/documents", alice))["documents"];
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0]["id"] == 1);
+    CHECK(listed[1]["id"] == id);
+
+    auto target = "/documents/" + std::to_string(id);
+    auto updated =
+        call("PUT", target, alice, R"({"title":"Final","body":"Bye"})");
+    CHECK(updated.result() == http::status::ok);
+    CHECK(json_of(updated)["title"] == "Final");
+
+    // Deleting needs docs:delete: only the admin has it.
+    CHECK(call("DELETE", target, alice).result() == http::status::forbidden);
+    CHECK(call("DELETE", target, service().token("root")).result() ==
+          http::status::no_content);
+    CHECK(call("GET", target, alice).result() == http::status::not_found);
+}
+
+TEST_CASE("an admin's listing covers the tenant", "[docs-service]") {
+    auto docs = json_of(call("GET", "/documents", service().token("root")));
+    for (auto const& doc : docs["documents"])
+        CHECK(doc["tenant"] == "acme");
+    auto eve = json_of(call("GET", "/documents", service().token("eve")));
+    REQUIRE(eve["documents"].size() == 1);
+    CHECK(eve["documents"][0]["id"] == 3);
+}
+
+TEST_CASE("HEAD is guarded like GET and has no body", "[docs-service]") {
+    auto head = call("HEAD", "/documents/1", service().token("alice"));
+    CHECK(head.result() == http::status::ok);
+    CHECK(head.body().empty());
+    CHECK(call("HEAD", "/documents/1").result() == http::status::unauthorized);
+}
+
+TEST_CASE("users are deleted within the admin's tenant", "[docs-service]") {
+    auto root = service().token("root");
+    CHECK(call("DELETE", "/admin/users/4", root).result() ==
+          http::status::not_found);
+    CHECK(call("DELETE", "/admin/users/abc", root).result() ==
+          http::status::bad_request);
+    CHECK(call("DELETE", "/admin/users/2", service().token("alice")).result() ==
+          http::status::forbidden);
+    CHECK(call("DELETE", "/admin/users/2", root).result() ==
+          http::status::no_content);
+    CHECK(call("DELETE", "/admin/users/2", root).result() ==
+          http::status::not_found);
+}

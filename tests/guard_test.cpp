@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: BSL-1.0
+#include <clearance/service.hpp>
+
+#include "test_policy.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+using namespace test_policy;
+namespace http = boost::beast::http;
+
+namespace {
+
+struct record {
+    long id;
+    std::string owner;
+    std::string tenant;
+};
+
+struct owns {
+    bool operator()(clearance::principal const& who, record const& r) const {
+        return r.owner == who.subject;
+    }
+};
+
+} // namespace
+
+template <>
+struct clearance::resource_traits<record> {
+    using key_type = long;
+};
+
+namespace {
+
+clearance::principal
+make_principal(std::string subject, std::string tenant,
+               std::initializer_list<char const*> roles,
+               std::initializer_list<char const*> scopes = {}) {
+    clearance::principal who;
+    who.subject = std::move(subject);
+    who.tenant = std::move(tenant);
+    for (auto name : roles)
+        who.roles.set(*policy::find_role(name));
+    for (auto name : scopes)
+        who.scopes.set(*policy::find_scope(name));
+    policy::compute_permissions(who);
+    return who;
+}
+
+// Tokens are the names of fixed principals: enough to exercise every
+// decision without signatures.
+struct table_authenticator {
+    std::map<std::string, clearance::principal, std::less<>> known;
+
+    clearance::authentication authenticate(clearance::request const& r) const {
+        auto bearer = clearance::read_bearer(r);
+        using kind = clearance::bearer_credentials::kind;
+        if (bearer.state == kind::absent)
+            return clearance::authentication::none();
+        if (bearer.state == kind::malformed)
+            return clearance::authentication::malformed();
+        auto found = known.find(bearer.token);
+        if (found == known.end())
+            return clearance::authentication::invalid();
+        return clearance::authentication::success(found->second);
+    }
+};
+
+clearance::response text(std::string body) {
+    clearance::response r{http::status::ok, 11};
+    r.set(http::field::content_type, "text/plain");
+    r.body() = std::move(body);
+    return r;
+}
+
+std::map<long, record> const records{
+    {1, {1, "ann", "acme"}},
+    {2, {2, "ben", "acme"}},
+    {3, {3, "eva", "globex"}},
+};
+
+std::optional<record> find_record(long id, clearance::request_context const&) {
+    auto found = records.find(id);
+    if (found == records.end())
+        return std::nullopt;
+    return found->second;
+}
+
+auto make_test_service() {
+    using namespace clearance;
+    table_authenticator auth;
+    auth.known.emplace("ann", make_principal("ann", "acme", {"writer"}));
+    auth.known.emplace("ben", make_principal("ben", "acme", {"reader"}));
+    auth.known.emplace("olga", make_principal("olga", "acme", {"owner"}));
+    auth.known.emplace("otto", make_principal("otto", "globex", {"owner"}));
+    auth.known.emplace(
+        "scoped", make_principal("scoped", "acme", {"reader"}, {"api.read"}));
+    return make_service<test_policy::policy>(
+        service_options{"tests"}, std::move(auth),
+        loaders(load<record>(find_record)),
+        get<"/open">([](public_route) { return text("open"); }),
+        get<"/me">(
+            [](authenticated who) { return text(who.principal().subject); }),
+        get<"/records/{id}">(
+            [](granted<can_read>, owned<record, owns, bypass<owner>> r) {
+                return text("record " + std::to_string(r->id));
+            }),
+        put<"/records/{id}">(
+            [](granted<can_write>, owned<record, owns, reveal> r) {
+                return text("updated " + std::to_string(r->id));
+            }),
+        get<"/items/{name}/parts/{n}">(
+            [](granted<can_read>, path<"name"> name, path<"n", unsigned> n) {
+                return text(*name + "#" + std::to_string(*n));
+            }),
+        get<"/reports">([](scoped<read_scope> s) {
+            return text("reports for " + s.principal().subject);
+        }),
+        delete_<"/records/{id}">(
+            [](granted<can_remove>, owned<record, clearance::same_tenant> r) {
+                return text("removed " + std::to_string(r->id));
+            }),
+        get<"/context">([](public_route, request_context const& c) {
+            return text(std::string(c.path) + "?" + std::string(c.query));
+        }));
+}
+
+using service_type = decltype(make_test_service());
+
+service_type const& test_service() {
+    static service_type const s = make_test_service();
+    return s;
+}
+
+clearance::response ask(http::verb method, std::string target,
+                        std::optional<std::string> token = {}) {
+    clearance::request r{method, target, 11};
+    if (token)
+        r.set(http::field::authorization, "Bearer " + *token);
+    return test_service()(r, {});
+}
+
+// Everything a client would receive: status, every header in order,
+// and the body.
+std::string wire(clearance::response const& r) {
+    std::string out = std::to_string(r.result_int()) + "\r\n";
+    for (auto const& field : r) {
+        out += field.name_string();
+        out += ": ";
+        out += field.value();
+        out += "\r\n";
+    }
+    return out + "\r\n" + r.body();
+}
+
+} // namespace
+
+TEST_CASE("proofs cannot be made outside the guard", "[guard]") {
+    using namespace clearance;
+    STATIC_REQUIRE_FALSE(std::is_default_constructible_v<public_route>);
+    STATIC_REQUIRE_FALSE(
+        std::is_constructible_v<authenticated, principal const&>);
+    STATIC_REQUIRE_FALSE(
+        std::is_constructible_v<granted<can_read>, principal const&>);
+    STATIC_REQUIRE_FALSE(
+        std::is_constructible_v<scoped<read_scope>, principal const&>);
+    STATIC_REQUIRE_FALSE(
+        std::is_constructible_v<owned<record, owns>, record, principal const&>);
+    STATIC_REQUIRE_FALSE(std::is_constructible_v<path<"id", long>, long>);
+}
+
+TEST_CASE("public routes need no credentials", "[guard]") {
+    auto r = ask(http::verb::get, "/open");
+    CHECK(r.result() == http::status::ok);
+    CHECK(r.body() == "open");
+    CHECK(r[http::field::cache_control] == "");
+    CHECK(ask(http::verb::get, "/open", "nonsense").body() == "open");
+}
+
+TEST_CASE("missing or refused credentials are 401 with a challenge",
+          "[guard]") {
+    auto none = ask(http::verb::get, "/me");
+    CHECK(none.result() == http::status::unauthorized);
+    CHECK(none[http::field::www_authenticate] == R"(Bearer realm="tests")");
+    CHECK(
+        none.body() ==
+        R"({"error":"unauthorized","message":"valid credentials are required"})");
+
+    auto refused = ask(http::verb::get, "/me", "mallory");
+    CHECK(refused.result() == http::status::unauthorized);
+    CHECK(refused[http::field::www_authenticate] ==
+          R"(Bearer realm="tests", error="invalid_token")");
+
+    clearance::request twice{http::verb::get, "/me", 11};
+    twice.insert(http::field::authorization, "Bearer ann");
+    twice.insert(http::field::authorization, "Bearer ben");
+    auto ambiguous = test_service()(twice, {});
+    CHECK(ambiguous.result() == http::status::bad_request);
+    CHECK(ambiguous[http::field::www_authenticate] ==
+          R"(Bearer realm="tests", error="invalid_request")");
+
+    clearance::request basic{http::verb::get, "/me", 11};
+    basic.set(http::field::authorization, "Basic YW5uOnB3");
+    CHECK(test_service()(basic, {}).result() == http::status::unauthorized);
+
+    CHECK(ask(http::verb::get, "/me", "").result() ==
+          http::status::bad_request);
+    CHECK(ask(http::verb::get, "/me", "a b").result() ==
+          http::status::bad_request);
+}
+
+TEST_CASE("an authenticated route answers any principal", "[guard]") {
+    auto r = ask(http::verb::get, "/me", "ben");
+    CHECK(r.result() == http::status::ok);
+    CHECK(r.body() == "ben");
+    CHECK(r[http::field::cache_control] == "private, no-store");
+    CHECK(r[http::field::vary] == "Authorization");
+}
+
+TEST_CASE("a missing permission is 403 whatever the record", "[guard]") {
+    for (auto id : {"1", "2", "3", "999", "abc"}) {
+        INFO(id);
+        auto r = ask(http::verb::put, std::string("/records/") + id, "ben");
+        CHECK(r.result() == http::status::forbidden);
+        CHECK(
+            r.body() ==
+            R"({"error":"forbidden","message":"the credentials do not grant access to this resource"})");
+    }
+}
+
+TEST_CASE("a concealed refusal is byte-identical to a genuine miss",
+          "[guard]") {
+    auto refused = ask(http::verb::get, "/records/2", "ann");
+    auto missing = ask(http::verb::get, "/records/999", "ann");
+    auto unknown = ask(http::verb::get, "/nowhere", "ann");
+    CHECK(refused.result() == http::status::not_found);
+    CHECK(wire(refused) == wire(missing));
+    CHECK(wire(refused) == wire(unknown));
+}
+
+TEST_CASE("owners and bypass roles pass the ownership rule", "[guard]") {
+    CHECK(ask(http::verb::get, "/records/1", "ann").body() == "record 1");
+    CHECK(ask(http::verb::get, "/records/2", "olga").body() == "record 2");
+    // A bypass role never crosses tenants.
+    CHECK(ask(http::verb::get, "/records/1", "otto").result() ==
+          http::status::not_found);
+    CHECK(ask(http::verb::get, "/records/3", "otto").body() == "record 3");
+}
+
+TEST_CASE("a revealed refusal is 403, a miss still 404", "[guard]") {
+    CHECK(ask(http::verb::put, "/records/1", "ann").body() == "updated 1");
+    CHECK(ask(http::verb::put, "/records/2", "ann").result() ==
+          http::status::forbidden);
+    CHECK(ask(http::verb::put, "/records/999", "ann").result() ==
+          http::status::not_found);
+    // Another tenant's record is concealed even on a revealing route.
+    CHECK(ask(http::verb::put, "/records/3", "olga").result() ==
+          http::status::not_found);
+}
+
+TEST_CASE("same_tenant lets anyone of the tenant act", "[guard]") {
+    CHECK(ask(http::verb::delete_, "/records/2", "olga").body() == "removed 2");
+    CHECK(ask(http::verb::delete_, "/records/3", "olga").result() ==
+          http::status::not_found);
+    CHECK(ask(http::verb::delete_, "/records/1", "ann").result() ==
+          http::status::forbidden);
+}
+
+TEST_CASE("path parameters are converted or answered 400", "[guard]") {
+    CHECK(ask(http::verb::get, "/items/bolt/parts/7", "ben").body() ==
+          "bolt#7");
+    CHECK(ask(http::verb::get, "/items/a%20b/parts/0", "ben").body() ==
+          "a b#0");
+    for (auto bad :
+         {"/items/x/parts/-1", "/items/x/parts/07", "/items/x/parts/+7",
+          "/items/x/parts/7x", "/items/x/parts/99999999999999999999",
+          "/records/abc", "/records/1.0"}) {
+        INFO(bad);
+        CHECK(ask(http::verb::get, bad, "olga").result() ==
+              http::status::bad_request);
+    }
+    // Without credentials the 401 comes first.
+    CHECK(ask(http::verb::get, "/records/abc").result() ==
+          http::status::unauthorized);
+}
+
+TEST_CASE("scopes are required like permissions", "[guard]") {
+    CHECK(ask(http::verb::get, "/reports", "scoped").body() ==
+          "reports for scoped");
+    CHECK(ask(http::verb::get, "/reports", "olga").result() ==
+          http::status::forbidden);
+}
+
+TEST_CASE("routing is exact and methods are checked", "[guard]") {
+    CHECK(ask(http::verb::get, "/open/").result() == http::status::not_found);
+    CHECK(ask(http::verb::get, "//open").result() == http::status::not_found);
+    CHECK(ask(http::verb::get, "/OPEN").result() == http::status::not_found);
+    CHECK(ask(http::verb::get, "/records/").result() ==
+          http::status::not_found);
+    CHECK(ask(http::verb::get, "/a/../open").result() ==
+          http::status::bad_request);
+
+    auto r = ask(http::verb::patch, "/records/1", "ann");
+    CHECK(r.result() == http::status::method_not_allowed);
+    CHECK(r[http::field::allow] == "GET, HEAD, PUT, DELETE");
+    // The method is checked before credentials: 405 needs no token.
+    CHECK(ask(http::verb::post, "/open").result() ==
+          http::status::method_not_allowed);
+}
+
+TEST_CASE("HEAD runs the GET route's guard and sends no body", "[guard]") {
+    auto head = ask(http::verb::head, "/records/1", "ann");
+    auto get = ask(http::verb::get, "/records/1", "ann");
+    CHECK(head.result() == http::status::ok);
+    CHECK(head.body().empty());
+    CHECK(head[http::field::content_length] ==
+          std::to_string(get.body().size()));
+    CHECK(ask(http::verb::head, "/records/1").result() ==
+          http::status::unauthorized);
+    CHECK(ask(http::verb::head, "/records/2", "ann").result() ==
+          http::status::not_found);
+}
+
+TEST_CASE("handlers see the canonical path", "[guard]") {
+    CHECK(ask(http::verb::get, "/%63ontext?q=%41").body() == "/context?q=%41");
+}
+
+TEST_CASE("compile-time queries answer who can reach a route", "[guard]") {
+    using read_handler = clearance::response (*)(clearance::granted<can_read>);
+    using write_handler =
+        clearance::response (*)(clearance::granted<can_read, can_write>);
+    STATIC_REQUIRE(clearance::can_reach<policy, reader, read_handler>());
+    STATIC_REQUIRE(clearance::can_reach<policy, auditor, read_handler>());
+    STATIC_REQUIRE_FALSE(clearance::can_reach<policy, reader, write_handler>());
+    STATIC_REQUIRE(clearance::can_reach<policy, owner, write_handler>());
+    STATIC_REQUIRE(
+        clearance::roles_reaching<policy, write_handler>().words[0] == 0b0110);
+}

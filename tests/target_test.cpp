@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: BSL-1.0
+#include <clearance/target.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using clearance::canonicalize_target;
+
+namespace {
+
+std::string path_of(std::string_view target) {
+    auto t = canonicalize_target(target);
+    return t ? t->path : std::string("<refused>");
+}
+
+} // namespace
+
+TEST_CASE("plain targets are kept as they are", "[target]") {
+    CHECK(path_of("/") == "/");
+    CHECK(path_of("/documents/1") == "/documents/1");
+    CHECK(path_of("/Documents") == "/Documents");
+    CHECK(path_of("/documents/") == "/documents/");
+    CHECK(path_of("//documents") == "//documents");
+    auto t = canonicalize_target("/documents?limit=5&x=%20");
+    REQUIRE(t);
+    CHECK(t->path == "/documents");
+    CHECK(t->query == "limit=5&x=%20");
+}
+
+TEST_CASE("unreserved escapes are decoded exactly once", "[target]") {
+    CHECK(path_of("/%61dmin") == "/admin");
+    CHECK(path_of("/a%7Eb") == "/a~b");
+    CHECK(path_of("/%2561") == "/%2561");
+    CHECK(path_of("/a%20b") == "/a%20b");
+    CHECK(path_of("/a%c3%a9") == "/a%C3%A9");
+}
+
+TEST_CASE("ambiguous targets are refused", "[target]") {
+    for (auto bad : {
+             "",
+             "documents",
+             "http://example.com/documents",
+             "*",
+             "/a%2Fb",
+             "/a%2fb",
+             "/a%5Cb",
+             "/a\\b",
+             "/a;b",
+             "/a%3Bb",
+             "/a#b",
+             "/a%23b",
+             "/a%00b",
+             "/a%u0041",
+             "/a%4",
+             "/a%zz",
+             "/a b",
+             "/a\tb",
+             "/a\x7F",
+             "/caf\xC3\xA9",
+             "/a%C0%AF",
+             "/a%ED%A0%80",
+             "/a%FF",
+             "/a%C3",
+             "/.",
+             "/..",
+             "/a/../admin",
+             "/a/./b",
+             "/%2e%2e/admin",
+             "/a/%2E",
+             "/a?b#c",
+             "/a?b c",
+         }) {
+        INFO(bad);
+        CHECK_FALSE(canonicalize_target(bad).has_value());
+    }
+}
