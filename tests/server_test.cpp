@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
 #include <clearance/server.hpp>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>

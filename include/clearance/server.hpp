@@ -597,7 +597,7 @@ void server<Handler>::on_accept(error_code ec, tcp::socket socket) {
             admitted = std::make_shared<session>(*this, std::move(socket));
             sessions_.emplace(admitted.get(), admitted);
         }
-        using errc = boost::system::errc::errc_t;
+        namespace errc = boost::system::errc;
         if (ec == errc::too_many_files_open ||
             ec == errc::too_many_files_open_in_system ||
             ec == errc::no_buffer_space || ec == errc::not_enough_memory) {
