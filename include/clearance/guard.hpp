@@ -3,17 +3,20 @@
 
 // The guard of a route, generated from its handler's signature. At
 // compile time it reads the handler's parameter types, checks them
-// against the policy and the route's path template, and folds every
-// permission and scope requirement into one constant mask. At run time
-// it compares the principal's bits with those masks, converts path
-// parameters, loads and checks owned resources, and only then builds the
-// proof arguments and calls the handler.
+// against the policy, the loaders and the route's path template (every
+// broken rule is one named compile error), and folds every permission
+// and scope requirement into one constant mask. At run time it compares
+// the principal's bits with those masks, converts path parameters,
+// loads and checks owned resources, and only then makes the proof
+// arguments and calls the handler.
 //
 // Nothing here includes networking code.
 
 #include <clearance/context.hpp>
 #include <clearance/detail/bitmask.hpp>
 #include <clearance/detail/fixed_string.hpp>
+#include <clearance/detail/handler.hpp>
+#include <clearance/detail/report.hpp>
 #include <clearance/loader.hpp>
 #include <clearance/policy.hpp>
 #include <clearance/requirements.hpp>
@@ -26,6 +29,7 @@
 
 #include <array>
 #include <charconv>
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -39,153 +43,282 @@
 
 namespace clearance {
 
+/// A path parameter of a route, as documentation tools see it.
+struct path_parameter_description {
+    std::string_view name;
+    /// "integer" or "string".
+    std::string_view type;
+    /// For integers: the width in bits and whether negatives are valid.
+    std::size_t bits = 0;
+    bool is_signed = false;
+};
+
+/// An owned resource of a route, as documentation tools see it.
+struct ownership_description {
+    std::string_view resource;
+    std::string_view rule;
+    std::string_view key;
+    bool conceals = true;
+    /// The roles that bypass the rule within their tenant.
+    role_set bypass;
+};
+
 namespace detail {
 
-template <class... Ts>
-struct type_list {};
-
-// The parameter list of a handler: a function, a function pointer or an
-// object with one non-template call operator (a lambda).
-template <class F>
-struct callable_traits : callable_traits<decltype(&F::operator())> {};
-
-template <class R, class... A>
-struct callable_traits<R(A...)> {
-    using result = R;
-    using arguments = type_list<std::remove_cvref_t<A>...>;
-};
-template <class R, class... A>
-struct callable_traits<R(A...) noexcept> : callable_traits<R(A...)> {};
-template <class R, class... A>
-struct callable_traits<R (*)(A...)> : callable_traits<R(A...)> {};
-template <class R, class... A>
-struct callable_traits<R (*)(A...) noexcept> : callable_traits<R(A...)> {};
-template <class C, class R, class... A>
-struct callable_traits<R (C::*)(A...)> : callable_traits<R(A...)> {};
-template <class C, class R, class... A>
-struct callable_traits<R (C::*)(A...) const> : callable_traits<R(A...)> {};
-template <class C, class R, class... A>
-struct callable_traits<R (C::*)(A...) noexcept> : callable_traits<R(A...)> {};
-template <class C, class R, class... A>
-struct callable_traits<R (C::*)(A...) const noexcept>
-    : callable_traits<R(A...)> {};
-
-template <class F>
-concept has_single_call_operator = requires {
-    &F::operator();
-};
-
-template <class F>
-concept introspectable_handler =
-    std::is_function_v<std::remove_pointer_t<F>> || has_single_call_operator<F>;
-
-enum class parameter_kind {
-    public_marker,
-    authenticated,
-    permissions,
-    scopes,
-    owned,
-    path,
-    context,
-    unknown,
-};
-
+// The name of a type as the compiler spells it, at compile time.
 template <class T>
-struct classify {
-    static constexpr parameter_kind kind = parameter_kind::unknown;
-};
-template <>
-struct classify<public_route> {
-    static constexpr parameter_kind kind = parameter_kind::public_marker;
-};
-template <>
-struct classify<authenticated> {
-    static constexpr parameter_kind kind = parameter_kind::authenticated;
-};
-template <class... Ps>
-struct classify<granted<Ps...>> {
-    static constexpr parameter_kind kind = parameter_kind::permissions;
-};
-template <class... Ss>
-struct classify<scoped<Ss...>> {
-    static constexpr parameter_kind kind = parameter_kind::scopes;
-};
-template <class R, class Rule, class... Os>
-struct classify<owned<R, Rule, Os...>> {
-    static constexpr parameter_kind kind = parameter_kind::owned;
-};
-template <fixed_string N, class T>
-struct classify<path<N, T>> {
-    static constexpr parameter_kind kind = parameter_kind::path;
-};
-template <>
-struct classify<request_context> {
-    static constexpr parameter_kind kind = parameter_kind::context;
-};
-
-template <class T>
-inline constexpr parameter_kind kind_of = classify<T>::kind;
-
-// The options of an owned<> parameter.
-template <class T>
-struct is_bypass : std::false_type {};
-template <class... Rs>
-struct is_bypass<bypass<Rs...>> : std::true_type {};
-
-template <class T>
-struct is_key : std::false_type {};
-template <fixed_string N>
-struct is_key<key<N>> : std::true_type {};
-
-template <class Default, template <class> class Is, class... Os>
-struct first_option {
-    using type = Default;
-};
-template <class Default, template <class> class Is, class O, class... Os>
-struct first_option<Default, Is, O, Os...> {
-    using type =
-        std::conditional_t<Is<O>::value, O,
-                           typename first_option<Default, Is, Os...>::type>;
-};
-
-template <class O>
-inline constexpr bool is_owned_option =
-    std::is_same_v<O, conceal> || std::is_same_v<O, reveal> ||
-    is_bypass<O>::value || is_key<O>::value;
-
-template <class Owned>
-struct owned_traits;
-
-template <class R, class Rule, class... Os>
-struct owned_traits<owned<R, Rule, Os...>> {
-    using resource = R;
-    using rule = Rule;
-    using bypass_roles =
-        typename first_option<bypass<>, is_bypass, Os...>::type;
-    static constexpr auto key_name =
-        first_option<key<"id">, is_key, Os...>::type::fixed_name;
-    static constexpr bool conceals = !(std::is_same_v<Os, reveal> || ...);
-    static constexpr bool options_known = (is_owned_option<Os> && ...);
-    static constexpr bool options_consistent =
-        !((std::is_same_v<Os, reveal> || ...) &&
-          (std::is_same_v<Os, conceal> || ...)) &&
-        ((is_bypass<Os>::value ? 1 : 0) + ... + 0) <= 1 &&
-        ((is_key<Os>::value ? 1 : 0) + ... + 0) <= 1;
-};
-
-template <class Policy, class... Rs>
-constexpr role_set bypass_mask(bypass<Rs...>) {
-    static_assert(
-        (rules::bypass_role_is_in_policy<
-             Rs::fixed_name, Policy::template has_role<Rs>>::satisfied &&
-         ...),
-        "clearance: a bypass<> role of an owned<> parameter is not a role "
-        "of the policy; add it to the policy's roles<...> or remove it");
-    role_set mask;
-    if constexpr ((Policy::template has_role<Rs> && ...))
-        ((mask |= Policy::template roles_including<Rs>()), ...);
-    return mask;
+constexpr std::string_view type_name() noexcept {
+    std::string_view f = __PRETTY_FUNCTION__;
+    auto start = f.find("T = ") + 4;
+#if defined(__clang__)
+    auto end = f.rfind(']');
+#else
+    auto end = f.find_first_of(";]", start);
+#endif
+    return f.substr(start, end - start);
 }
+
+template <class Policy>
+struct permission_known {
+    template <class P>
+    struct test
+        : std::bool_constant<Policy::permissions::template contains<P>> {};
+};
+
+template <class Policy>
+struct scope_known {
+    template <class S>
+    struct test : std::bool_constant<Policy::template has_scope<S>> {};
+};
+
+template <class Policy>
+struct role_known {
+    template <class R>
+    struct test : std::bool_constant<Policy::template has_role<R>> {};
+};
+
+template <class Loaders, class Owned>
+constexpr bool loader_fits() {
+    using traits = owned_traits<Owned>;
+    using resource = typename traits::resource;
+    if constexpr (!Loaders::template has<resource> || !has_key_type<resource>) {
+        return true; // reported by other rules
+    } else {
+        using key_type = typename resource_traits<resource>::key_type;
+        using function = std::remove_cvref_t<
+            decltype(std::declval<Loaders const&>().template find<resource>())>;
+        if constexpr (!std::is_invocable_v<function const&, key_type const&,
+                                           request_context const&>)
+            return false;
+        else
+            return std::is_convertible_v<
+                std::invoke_result_t<function const&, key_type const&,
+                                     request_context const&>,
+                std::optional<resource>>;
+    }
+}
+
+template <class Loaders, class T>
+struct owned_facts {
+    static constexpr bool options_valid = true;
+    static constexpr bool key_supported = true;
+    static constexpr bool rule_fits = true;
+    static constexpr bool has_loader = true;
+    static constexpr bool loader_ok = true;
+};
+
+template <class Loaders, class R, class Rule, class... Os>
+struct owned_facts<Loaders, owned<R, Rule, Os...>> {
+    using traits = owned_traits<owned<R, Rule, Os...>>;
+    static constexpr bool options_valid =
+        traits::options_known && traits::options_consistent;
+    static constexpr bool key_supported = [] {
+        if constexpr (has_key_type<R>)
+            return is_supported_key<typename resource_traits<R>::key_type>;
+        else
+            return false;
+    }();
+    static constexpr bool rule_fits = OwnershipRule<Rule, R>;
+    static constexpr bool has_loader = Loaders::template has<R>;
+    static constexpr bool loader_ok =
+        loader_fits<Loaders, owned<R, Rule, Os...>>();
+};
+
+template <class T>
+constexpr std::string_view bound_name() {
+    if constexpr (kind_of<T> == parameter_kind::path)
+        return T::fixed_name.view();
+    else if constexpr (kind_of<T> == parameter_kind::owned)
+        return owned_traits<T>::key_name.view();
+    else
+        return {};
+}
+
+template <fixed_string Template>
+constexpr bool template_parameters_unique() {
+    auto const& segments = template_segments<Template>;
+    for (std::size_t i = 0; i < segments.size(); ++i)
+        for (std::size_t j = i + 1; j < segments.size(); ++j)
+            if (segments[i].parameter && segments[j].parameter &&
+                segments[i].text == segments[j].text)
+                return false;
+    return true;
+}
+
+template <class Policy, class Loaders, class Route, class Arguments,
+          class Result>
+struct route_facts_of;
+
+// Everything the compiler checks about one route, as plain booleans:
+// computing them never fails to compile, so a test can ask which rule a
+// route breaks, and the service can report exactly one error.
+template <class Policy, class Loaders, class Route, class... Args, class Result>
+struct route_facts_of<Policy, Loaders, Route, type_list<Args...>, Result> {
+    static constexpr auto label =
+        route_label<Route::verb, Route::path_template>();
+    static constexpr auto tmpl = Route::path_template;
+
+    static constexpr bool introspectable =
+        introspectable_handler<typename Route::handler_type>;
+    static constexpr bool parameters_known =
+        ((kind_of<Args> != parameter_kind::unknown) && ...);
+    static constexpr std::size_t public_markers =
+        ((kind_of<Args> == parameter_kind::public_marker) + ... + 0);
+    static constexpr std::size_t requirements =
+        ((kind_of<Args> == parameter_kind::authenticated ||
+          kind_of<Args> == parameter_kind::permissions ||
+          kind_of<Args> == parameter_kind::scopes ||
+          kind_of<Args> == parameter_kind::owned) +
+         ... + 0);
+    static constexpr bool declares_access = public_markers + requirements != 0;
+    static constexpr bool consistent =
+        public_markers == 0 || (public_markers == 1 && requirements == 0);
+    static constexpr bool returns_response =
+        std::is_same_v<std::remove_cvref_t<Result>, response>;
+
+    static constexpr bool template_ok = is_well_formed_template(tmpl.view());
+    static constexpr bool template_unique = [] {
+        if constexpr (template_ok)
+            return template_parameters_unique<tmpl>();
+        else
+            return true;
+    }();
+    static constexpr std::array<std::string_view, sizeof...(Args) + 1> bound{
+        bound_name<Args>()..., {}};
+    static constexpr bool all_bound = [] {
+        if constexpr (template_ok) {
+            for (auto const& s : template_segments<tmpl>) {
+                if (!s.parameter)
+                    continue;
+                bool found = false;
+                for (auto const& name : bound)
+                    found = found || name == s.text;
+                if (!found)
+                    return false;
+            }
+        }
+        return true;
+    }();
+    static constexpr bool all_in_template = [] {
+        if constexpr (template_ok) {
+            for (auto const& name : bound)
+                if (!name.empty() &&
+                    parameter_index<tmpl>(name) == parameter_count<tmpl>)
+                    return false;
+        }
+        return true;
+    }();
+
+    static constexpr bool owned_options_valid =
+        (owned_facts<Loaders, Args>::options_valid && ...);
+    static constexpr bool owned_keys_supported =
+        (owned_facts<Loaders, Args>::key_supported && ...);
+    static constexpr bool ownership_rules_fit =
+        (owned_facts<Loaders, Args>::rule_fits && ...);
+    static constexpr bool loaders_present =
+        (owned_facts<Loaders, Args>::has_loader && ...);
+    static constexpr bool loaders_fit =
+        (owned_facts<Loaders, Args>::loader_ok && ...);
+
+    using permissions =
+        typename concat_lists<typename named_by<Args>::permissions...>::type;
+    using scopes =
+        typename concat_lists<typename named_by<Args>::scopes...>::type;
+    using bypass_roles =
+        typename concat_lists<typename named_by<Args>::bypass_roles...>::type;
+
+    using ungranted =
+        typename first_failing<permission_known<Policy>::template test,
+                               permissions>::type;
+    using undeclared_scope =
+        typename first_failing<scope_known<Policy>::template test,
+                               scopes>::type;
+    using unknown_bypass =
+        typename first_failing<role_known<Policy>::template test,
+                               bypass_roles>::type;
+};
+
+template <class Facts, template <fixed_string, bool> class Rule>
+using broken = Rule<Facts::label, false>;
+
+template <class Facts, template <fixed_string, fixed_string, bool> class Rule,
+          class Named>
+using broken_for = Rule<Facts::label, Named::fixed_name, false>;
+
+// The first rule a route breaks, in the order a reader would fix them,
+// or rules::none.
+template <class F>
+constexpr auto first_route_violation() {
+    if constexpr (!F::introspectable)
+        return broken<F, rules::handler_is_introspectable>{};
+    else if constexpr (!F::parameters_known)
+        return broken<F, rules::handler_parameters_are_known>{};
+    else if constexpr (!F::declares_access)
+        return broken<F, rules::route_declares_access>{};
+    else if constexpr (!F::consistent)
+        return broken<F, rules::route_access_is_consistent>{};
+    else if constexpr (!F::returns_response)
+        return broken<F, rules::handler_returns_response>{};
+    else if constexpr (!F::template_ok)
+        return broken<F, rules::path_template_is_well_formed>{};
+    else if constexpr (!F::template_unique)
+        return broken<F, rules::template_parameters_are_unique>{};
+    else if constexpr (!F::all_bound)
+        return broken<F, rules::template_parameters_are_bound>{};
+    else if constexpr (!F::all_in_template)
+        return broken<F, rules::path_parameters_are_in_template>{};
+    else if constexpr (!F::owned_options_valid)
+        return broken<F, rules::owned_options_are_valid>{};
+    else if constexpr (!F::owned_keys_supported)
+        return broken<F, rules::owned_key_type_is_supported>{};
+    else if constexpr (!F::ownership_rules_fit)
+        return broken<F, rules::ownership_rule_fits_resource>{};
+    else if constexpr (!F::loaders_present)
+        return broken<F, rules::owned_resource_has_loader>{};
+    else if constexpr (!F::loaders_fit)
+        return broken<F, rules::loader_fits_resource>{};
+    else if constexpr (!std::is_void_v<typename F::ungranted>)
+        return broken_for<F, rules::permission_is_granted_by_a_role,
+                          typename F::ungranted>{};
+    else if constexpr (!std::is_void_v<typename F::undeclared_scope>)
+        return broken_for<F, rules::scope_is_declared,
+                          typename F::undeclared_scope>{};
+    else if constexpr (!std::is_void_v<typename F::unknown_bypass>)
+        return broken_for<F, rules::bypass_role_is_in_policy,
+                          typename F::unknown_bypass>{};
+    else
+        return rules::none{};
+}
+
+template <class Policy, class Loaders, class Route>
+using route_facts = route_facts_of<
+    Policy, Loaders, Route,
+    typename handler_signature<typename Route::handler_type>::arguments,
+    typename handler_signature<typename Route::handler_type>::result>;
+
+template <class Policy, class Loaders, class Route>
+using route_violation =
+    decltype(first_route_violation<route_facts<Policy, Loaders, Route>>());
 
 template <class Policy, class T>
 constexpr permission_set permissions_of() {
@@ -207,60 +340,43 @@ constexpr scope_set scopes_of() {
         return {};
 }
 
+template <class Policy, class... Rs>
+constexpr role_set bypass_mask(bypass<Rs...>) {
+    role_set mask;
+    ((mask |= Policy::template roles_including<Rs>()), ...);
+    return mask;
+}
+
 template <class T>
-constexpr std::string_view bound_name() {
-    if constexpr (kind_of<T> == parameter_kind::path)
-        return T::fixed_name.view();
-    else if constexpr (kind_of<T> == parameter_kind::owned)
-        return owned_traits<T>::key_name.view();
+constexpr path_parameter_description describe_path_parameter() {
+    using value = typename T::value_type;
+    if constexpr (std::is_same_v<value, std::string>)
+        return {T::fixed_name.view(), "string", 0, false};
     else
-        return {};
+        return {T::fixed_name.view(), "integer", sizeof(value) * 8,
+                std::is_signed_v<value>};
+}
+
+template <class Policy, class T>
+constexpr ownership_description describe_ownership() {
+    using traits = owned_traits<T>;
+    return {type_name<typename traits::resource>(),
+            type_name<typename traits::rule>(), traits::key_name.view(),
+            traits::conceals,
+            bypass_mask<Policy>(typename traits::bypass_roles{})};
 }
 
 template <class Policy, class Route, class Arguments>
-struct route_analysis;
+struct route_analysis_of;
 
-// Everything the guard of one route needs, computed once per route.
+// What the guard of a valid route needs at run time, all constant.
 template <class Policy, class Route, class... Args>
-struct route_analysis<Policy, Route, type_list<Args...>> {
-    static constexpr auto label =
-        route_label<Route::verb, Route::path_template>();
+struct route_analysis_of<Policy, Route, type_list<Args...>> {
     static constexpr auto tmpl = Route::path_template;
-
-    static constexpr std::size_t public_markers =
-        ((kind_of<Args> == parameter_kind::public_marker) + ... + 0);
-    static constexpr std::size_t requirements =
-        ((kind_of<Args> == parameter_kind::authenticated ||
-          kind_of<Args> == parameter_kind::permissions ||
-          kind_of<Args> == parameter_kind::scopes ||
-          kind_of<Args> == parameter_kind::owned) +
-         ... + 0);
-    static constexpr bool all_known =
-        ((kind_of<Args> != parameter_kind::unknown) && ...);
-
-    static_assert(
-        rules::route_declares_access<label, public_markers + requirements !=
-                                                0>::satisfied,
-        "clearance: the route's handler declares no access requirement, "
-        "and routes are denied by default; add a parameter of type "
-        "clearance::public_route to make it public, or require "
-        "clearance::authenticated, clearance::granted<...>, "
-        "clearance::scoped<...> or clearance::owned<...>");
-    static_assert(
-        rules::route_access_is_consistent < label,
-        public_markers == 0 ||
-            (public_markers == 1 && requirements == 0) > ::satisfied,
-        "clearance: the route's handler is marked clearance::public_route "
-        "and also requires access; keep public_route for a public route, "
-        "or remove it to keep the requirements");
-    static_assert(
-        rules::handler_parameters_are_known<label, all_known>::satisfied,
-        "clearance: a parameter of the route's handler is neither a "
-        "requirement (public_route, authenticated, granted, scoped, "
-        "owned), a clearance::path<\"name\", T> nor "
-        "clearance::request_context const&");
-
-    static constexpr bool is_public = public_markers != 0;
+    static constexpr bool is_public =
+        ((kind_of<Args> == parameter_kind::public_marker) || ...);
+    static constexpr std::size_t parameter_count =
+        detail::parameter_count<tmpl>;
 
     static constexpr permission_set required_permissions = [] {
         permission_set mask;
@@ -274,40 +390,48 @@ struct route_analysis<Policy, Route, type_list<Args...>> {
         return mask;
     }();
 
-    static constexpr auto const& segments = template_segments<tmpl>;
-    static constexpr std::size_t parameter_count =
-        detail::parameter_count<tmpl>;
-
-    static constexpr bool path_names_match = [] {
-        std::array<std::string_view, sizeof...(Args) + 1> bound{
-            bound_name<Args>()..., {}};
-        for (auto const& name : bound)
-            if (!name.empty() &&
-                parameter_index<tmpl>(name) == detail::parameter_count<tmpl>)
-                return false;
-        for (auto const& s : segments) {
-            if (!s.parameter)
-                continue;
-            bool found = false;
-            for (auto const& name : bound)
-                found = found || name == s.text;
-            if (!found)
-                return false;
-        }
-        return true;
+    // Typed path parameters and owned keys, in template order.
+    static constexpr auto path_parameters = [] {
+        std::array<path_parameter_description, parameter_count> out{};
+        auto place = [&]<class T>(type_list<T>) {
+            if constexpr (kind_of<T> == parameter_kind::path) {
+                out[parameter_index<tmpl>(T::fixed_name.view())] =
+                    describe_path_parameter<T>();
+            } else if constexpr (kind_of<T> == parameter_kind::owned) {
+                using traits = owned_traits<T>;
+                using key = typename resource_traits<
+                    typename traits::resource>::key_type;
+                auto at = parameter_index<tmpl>(traits::key_name.view());
+                if constexpr (std::is_same_v<key, std::string>)
+                    out[at] = {traits::key_name.view(), "string", 0, false};
+                else
+                    out[at] = {traits::key_name.view(), "integer",
+                               sizeof(key) * 8, std::is_signed_v<key>};
+            }
+        };
+        (place(type_list<Args>{}), ...);
+        return out;
     }();
 
-    static_assert(
-        rules::path_parameters_match_template<label,
-                                              path_names_match>::satisfied,
-        "clearance: the route's path template and its handler disagree: "
-        "every {name} in the template needs a clearance::path<\"name\", T> "
-        "parameter or an owned<> resource keyed by it, and every path "
-        "parameter needs a {name} in the template");
+    static constexpr std::size_t ownership_count =
+        ((kind_of<Args> == parameter_kind::owned) + ... + 0);
+
+    static constexpr auto ownerships = [] {
+        std::array<ownership_description, ownership_count> out{};
+        std::size_t i = 0;
+        auto place = [&]<class T>(type_list<T>) {
+            if constexpr (kind_of<T> == parameter_kind::owned)
+                out[i++] = describe_ownership<Policy, T>();
+        };
+        (place(type_list<Args>{}), ...);
+        return out;
+    }();
+
+    static constexpr bool needs_principal = !is_public;
 };
 
 template <class Policy, class Route>
-using analysis_of = route_analysis<
+using analysis_of = route_analysis_of<
     Policy, Route,
     typename callable_traits<typename Route::handler_type>::arguments>;
 
@@ -359,25 +483,41 @@ bool same_tenant_as(principal const& who, Resource const& r) {
 
 } // namespace detail
 
-/// The roles of `Policy` that can reach a route whose handler has type
-/// `Handler`, ignoring ownership: every role whose permissions cover
-/// the route's requirements. A public route is reachable by all roles.
+/// The roles of `Policy` whose permissions cover the requirements of a
+/// handler of type `Handler`: the roles that can reach a route it
+/// serves, ownership rules and scopes aside. Every role reaches a public
+/// route.
 template <class Policy, class Handler>
 constexpr role_set roles_reaching() {
-    using analysis = detail::route_analysis<
+    using analysis = detail::route_analysis_of<
         Policy, route<method::get, "/", Handler>,
         typename detail::callable_traits<Handler>::arguments>;
-    return Policy::roles_holding(analysis::required_permissions);
+    if constexpr (analysis::is_public) {
+        role_set all;
+        for (std::size_t i = 0; i < Policy::role_count; ++i)
+            all.set(i);
+        return all;
+    } else {
+        return Policy::roles_holding(analysis::required_permissions);
+    }
 }
 
 /// Whether role `R` of `Policy` can reach a route whose handler has
-/// type `Handler` (ownership rules aside).
+/// type `Handler`, in the sense of `roles_reaching`.
 template <class Policy, Role R, class Handler>
 constexpr bool can_reach() {
-    return Policy::template has_role<R> &&
-           roles_reaching<Policy, Handler>().test(
-               Policy::template role_index<R>);
+    if constexpr (Policy::template has_role<R>)
+        return roles_reaching<Policy, Handler>().test(
+            Policy::template role_index<R>);
+    else
+        return false;
 }
+
+/// The first rule that route `Route` breaks under `Policy` with the
+/// loaders `Loaders`, as `rules::Rule<..., false>`, or `rules::none`.
+/// Computing it never fails to compile.
+template <class Policy, class Route, class Loaders = loader_set<>>
+using diagnose_route = detail::route_violation<Policy, Loaders, Route>;
 
 namespace detail {
 

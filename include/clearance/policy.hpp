@@ -21,6 +21,8 @@
 
 #include <clearance/detail/bitmask.hpp>
 #include <clearance/detail/fixed_string.hpp>
+#include <clearance/detail/report.hpp>
+#include <clearance/detail/type_list.hpp>
 #include <clearance/principal.hpp>
 #include <clearance/rules.hpp>
 
@@ -214,7 +216,163 @@ constexpr role_graph<sizeof...(Roles)> compute_graph() {
     return g;
 }
 
+constexpr bool is_unique_name(std::string_view name,
+                              std::initializer_list<std::string_view> all) {
+    std::size_t seen = 0;
+    for (auto other : all)
+        seen += other == name;
+    return seen <= 1;
+}
+
+template <class R, class... Roles>
+constexpr bool parents_listed() {
+    return boost::hana::unpack(R::parents::types, [](auto... parent) {
+        return ((index_of<typename decltype(parent)::type, Roles...>() <
+                 sizeof...(Roles)) &&
+                ...);
+    });
+}
+
+// The roles of the first cycle, written "a -> b -> a", so that the
+// diagnostic names every role in it.
+template <std::size_t Count, class Graph, class Names>
+constexpr auto cycle_text(Graph const& parents, Names const& names,
+                          std::size_t start) {
+    // Walk parent edges from `start`, always to a parent that leads back
+    // to `start`, until `start` is reached again.
+    struct walk {
+        std::array<std::size_t, Count + 1> path{};
+        std::size_t length = 0;
+    } w;
+    std::array<role_set, Count> reach{};
+    for (std::size_t i = 0; i < Count; ++i) {
+        std::array<std::size_t, Count + 1> stack{};
+        std::size_t depth = 0;
+        stack[depth++] = i;
+        while (depth > 0) {
+            auto current = stack[--depth];
+            for (std::size_t next = 0; next < Count; ++next)
+                if (parents[current].test(next) && !reach[i].test(next)) {
+                    reach[i].set(next);
+                    stack[depth++] = next;
+                }
+        }
+    }
+    std::size_t at = start;
+    w.path[w.length++] = at;
+    do {
+        std::size_t next = 0;
+        while (!(parents[at].test(next) &&
+                 (next == start || reach[next].test(start))))
+            ++next;
+        at = next;
+        w.path[w.length++] = at;
+    } while (at != start && w.length <= Count);
+    std::array<char, Count * 80 + 1> text{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < w.length; ++i) {
+        if (i != 0)
+            for (char c : std::string_view{" -> "})
+                text[n++] = c;
+        for (char c : names[w.path[i]].substr(0, 60))
+            text[n++] = c;
+    }
+    return std::pair{text, n};
+}
+
+template <class Permissions, class RoleList, class ScopeList>
+struct policy_facts;
+
+template <class... Permissions, class... Roles, class... Scopes>
+struct policy_facts<permission_list<Permissions...>, roles<Roles...>,
+                    scopes<Scopes...>> {
+    static constexpr std::size_t count = sizeof...(Roles);
+
+    static constexpr std::array<std::string_view, count> names{Roles::name...};
+
+    static constexpr std::array<role_set, count> parents{
+        direct_parents<Roles, Roles...>()...};
+
+    static constexpr std::size_t first_cyclic = [] {
+        auto g = compute_graph<permission_list<Permissions...>, Roles...>();
+        for (std::size_t i = 0; i < count; ++i)
+            if (g.ancestors[i].test(i))
+                return i;
+        return count;
+    }();
+
+    template <std::size_t Start>
+    static constexpr auto cycle_label() {
+        constexpr auto built = cycle_text<count>(parents, names, Start);
+        fixed_string<built.second + 1> label;
+        for (std::size_t i = 0; i < built.second; ++i)
+            label.value[i] = built.first[i];
+        return label;
+    }
+
+    template <class R>
+    using unlisted_parent = std::bool_constant<parents_listed<R, Roles...>()>;
+
+    template <class R>
+    using unique_role =
+        std::bool_constant<is_unique_name(R::name, {Roles::name...})>;
+
+    template <class P>
+    using unique_permission =
+        std::bool_constant<is_unique_name(P::name, {Permissions::name...})>;
+
+    template <class S>
+    using unique_scope =
+        std::bool_constant<is_unique_name(S::name, {Scopes::name...})>;
+
+    static constexpr auto first_violation() {
+        using no_parent =
+            typename first_failing<unlisted_parent, type_list<Roles...>>::type;
+        using twin_role =
+            typename first_failing<unique_role, type_list<Roles...>>::type;
+        using twin_permission =
+            typename first_failing<unique_permission,
+                                   type_list<Permissions...>>::type;
+        using twin_scope =
+            typename first_failing<unique_scope, type_list<Scopes...>>::type;
+        if constexpr (!std::is_void_v<no_parent>)
+            return rules::inherited_roles_are_in_policy<no_parent::fixed_name,
+                                                        false>{};
+        else if constexpr (!std::is_void_v<twin_role>)
+            return rules::role_names_are_unique<twin_role::fixed_name, false>{};
+        else if constexpr (!std::is_void_v<twin_permission>)
+            return rules::permission_names_are_unique<
+                twin_permission::fixed_name, false>{};
+        else if constexpr (!std::is_void_v<twin_scope>)
+            return rules::scope_names_are_unique<twin_scope::fixed_name,
+                                                 false>{};
+        else if constexpr (first_cyclic < count)
+            return rules::role_inheritance_is_acyclic<
+                cycle_label<first_cyclic>(), false>{};
+        else
+            return rules::none{};
+    }
+
+    using violation = decltype(first_violation());
+};
+
+template <class RoleList, class ScopeList>
+struct policy_violation;
+
+template <class... Roles, class ScopeList>
+struct policy_violation<roles<Roles...>, ScopeList> {
+    using type = typename policy_facts<
+        typename decltype(permission_list_of<Roles...>())::type,
+        roles<Roles...>, ScopeList>::violation;
+};
+
 } // namespace detail
+
+/// The first rule a policy with roles `Roles` and scopes `Scopes`
+/// breaks, as `rules::Rule<..., false>`, or `rules::none`. Computing it
+/// never fails to compile.
+template <class Roles, class Scopes = scopes<>>
+using diagnose_policy = typename detail::policy_violation<Roles, Scopes>::type;
 
 template <class Roles, class Scopes = scopes<>>
 struct policy {
@@ -278,25 +436,13 @@ private:
     static constexpr detail::role_graph<role_count> graph_ =
         detail::compute_graph<permissions, Roles...>();
 
-    template <Role R>
-    struct check_role {
-        static constexpr bool acyclic =
-            !graph_.ancestors[role_index<R>].test(role_index<R>);
-        static_assert(rules::role_inheritance_is_acyclic<R::fixed_name,
-                                                         acyclic>::satisfied,
-                      "clearance: this role inherits itself through a cycle of "
-                      "clearance::inherits; remove one of the inherits<> edges "
-                      "of the roles in the cycle");
-        static constexpr bool unique =
-            ((R::name != Roles::name || std::is_same_v<R, Roles>)&&...);
-        static_assert(
-            rules::role_names_are_unique<R::fixed_name, unique>::satisfied,
-            "clearance: two roles of the policy have this name; give "
-            "each role its own name");
-        static constexpr bool ok = acyclic && unique;
-    };
+    using violation =
+        typename detail::policy_facts<permissions, roles<Roles...>,
+                                      scopes<Scopes...>>::violation;
 
-    static constexpr bool roles_checked = (check_role<Roles>::ok && ...);
+    // Exactly one error, naming the first broken rule, if any.
+    static constexpr bool well_formed = detail::report<violation>();
+    static_assert(well_formed || true);
 
 public:
     /// The permissions role `R` holds, its own and every inherited one.
@@ -326,14 +472,10 @@ public:
     /// reached.
     template <Permission... Ps>
     static constexpr permission_set permission_mask() {
-        static_assert(
-            (rules::permission_is_granted_by_a_role<
-                 Ps::fixed_name,
-                 permissions::template contains<Ps>>::satisfied &&
-             ...),
-            "clearance: a route requires a permission that no role of "
-            "the policy grants, so no principal could ever reach it; "
-            "grant the permission to a role or fix its name");
+        static_assert((permissions::template contains<Ps> && ...),
+                      "clearance: permission_mask<...> names a permission "
+                      "that no role of the policy grants; grant it to a "
+                      "role or fix its name");
         permission_set mask;
         if constexpr ((permissions::template contains<Ps> && ...))
             (mask.set(permissions::template index<Ps>), ...);
@@ -343,13 +485,10 @@ public:
     /// The mask of scopes `Ss`; each must be declared by the policy.
     template <Scope... Ss>
     static constexpr scope_set scope_mask() {
-        static_assert(
-            (rules::scope_is_declared<Ss::fixed_name,
-                                      has_scope<Ss>>::satisfied &&
-             ...),
-            "clearance: a route requires a scope that the policy does "
-            "not declare; add it to clearance::scopes<...> of the "
-            "policy");
+        static_assert((has_scope<Ss> && ...),
+                      "clearance: scope_mask<...> names a scope that the "
+                      "policy does not declare; add it to the policy's "
+                      "clearance::scopes<...>");
         scope_set mask;
         if constexpr ((has_scope<Ss> && ...))
             (mask.set(scope_index<Ss>), ...);
@@ -413,10 +552,6 @@ public:
                 effective |= graph_.closure[i];
         who.permissions = effective;
     }
-
-    // Reading the value instantiates every role's checks; their own
-    // assertions report a failure with the role's name.
-    static_assert(roles_checked || true);
 };
 
 } // namespace clearance

@@ -16,6 +16,7 @@
 
 #include <clearance/context.hpp>
 #include <clearance/detail/fixed_string.hpp>
+#include <clearance/detail/type_list.hpp>
 #include <clearance/policy.hpp>
 #include <clearance/principal.hpp>
 
@@ -131,7 +132,9 @@ struct reveal {};
 /// Roles that pass an ownership rule without satisfying it, within the
 /// principal's tenant. A role that inherits a bypass role bypasses too.
 template <Role... Roles>
-struct bypass {};
+struct bypass {
+    using list = detail::type_list<Roles...>;
+};
 
 /// Names the path parameter that identifies an owned resource; the
 /// default is "id".
@@ -140,10 +143,16 @@ struct key {
     static constexpr auto fixed_name = Name;
 };
 
-/// How to find an owned resource's key type; specialise it for a type
-/// that has no member `key_type`.
+/// How to find an owned resource's key type: `Resource::key_type` by
+/// default. Specialise it for a type that has no member `key_type`.
 template <class Resource>
-struct resource_traits {
+struct resource_traits {};
+
+template <class Resource>
+requires requires {
+    typename Resource::key_type;
+}
+struct resource_traits<Resource> {
     using key_type = typename Resource::key_type;
 };
 

@@ -10,7 +10,6 @@
 // strings, with no hash table. A malformed template does not compile.
 
 #include <clearance/detail/fixed_string.hpp>
-#include <clearance/rules.hpp>
 
 // Boost 1.81 needs <ostream> before Beast's verb header.
 #include <ostream>
@@ -70,6 +69,28 @@ constexpr auto delete_(Handler handler) {
 }
 
 namespace detail {
+
+/// The name of a method as it appears on the wire.
+constexpr std::string_view method_name(method m) noexcept {
+    switch (m) {
+    case method::get:
+        return "GET";
+    case method::head:
+        return "HEAD";
+    case method::post:
+        return "POST";
+    case method::put:
+        return "PUT";
+    case method::patch:
+        return "PATCH";
+    case method::delete_:
+        return "DELETE";
+    case method::options:
+        return "OPTIONS";
+    default:
+        return "OTHER";
+    }
+}
 
 template <method M>
 constexpr auto method_label() {
@@ -151,17 +172,14 @@ constexpr std::size_t count_segments(std::string_view t) noexcept {
     return n;
 }
 
+// A malformed template parses to no segments; the service reports it
+// as a broken rule with the route's name.
 template <fixed_string Template>
 constexpr auto parse_template() {
-    static_assert(
-        rules::path_template_is_well_formed<
-            Template, is_well_formed_template(Template.view())>::satisfied,
-        "clearance: a path template must start with '/', have no empty "
-        "segment, and write each parameter as a whole segment '{name}' "
-        "with a name of letters, digits and '_'");
     constexpr auto t = Template.view();
-    std::array<segment, count_segments(t)> segments{};
-    if constexpr (is_well_formed_template(t)) {
+    constexpr bool ok = is_well_formed_template(t);
+    std::array<segment, ok ? count_segments(t) : 0> segments{};
+    if constexpr (ok) {
         std::size_t start = 1;
         for (auto& s : segments) {
             auto slash = t.find('/', start);

@@ -33,8 +33,10 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <array>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -107,56 +109,196 @@ inline bool is_valid_realm(std::string_view realm) noexcept {
 
 } // namespace detail
 
+/// What documentation tools and compile-time queries know about one
+/// route of a service.
+struct route_description {
+    method verb;
+    std::string_view method_name;
+    std::string_view path_template;
+    bool is_public = false;
+    permission_set permissions;
+    scope_set scopes;
+    std::span<path_parameter_description const> path_parameters;
+    std::span<ownership_description const> ownerships;
+};
+
+namespace detail {
+
+// Whether two templates of one method can match the same request path.
+constexpr bool templates_overlap(std::span<segment const> a,
+                                 std::span<segment const> b) noexcept {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (!a[i].parameter && !b[i].parameter && a[i].text != b[i].text)
+            return false;
+    return true;
+}
+
+template <class Policy, class Loaders, class... Routes>
+struct service_facts {
+    static constexpr std::size_t count = sizeof...(Routes);
+    using route_list = std::tuple<Routes...>;
+
+    template <std::size_t I>
+    using route_at = std::tuple_element_t<I, route_list>;
+
+    template <class Route>
+    struct route_valid
+        : std::is_same<route_violation<Policy, Loaders, Route>, rules::none> {};
+
+    using broken_route =
+        typename first_failing<route_valid, type_list<Routes...>>::type;
+
+    static constexpr std::array<method, count> verbs{Routes::verb...};
+    static constexpr std::array<std::string_view, count> templates{
+        Routes::path_template.view()...};
+    static constexpr std::array<std::span<segment const>, count> segments{
+        std::span<segment const>{template_segments<Routes::path_template>}...};
+
+    // The first pair of routes in conflict, and whether they are equal
+    // or only overlap.
+    struct conflict {
+        std::size_t first = count, second = count;
+        bool equal = false;
+    };
+
+    static constexpr conflict first_conflict = [] {
+        for (std::size_t j = 0; j < count; ++j)
+            for (std::size_t i = 0; i < j; ++i) {
+                if (verbs[i] != verbs[j])
+                    continue;
+                if (templates[i] == templates[j])
+                    return conflict{i, j, true};
+                if (templates_overlap(segments[i], segments[j]))
+                    return conflict{i, j, false};
+            }
+        return conflict{};
+    }();
+
+    template <class A, class B>
+    static constexpr auto conflict_rule() {
+        constexpr auto a = route_label<A::verb, A::path_template>();
+        constexpr auto b = route_label<B::verb, B::path_template>();
+        if constexpr (first_conflict.equal)
+            return rules::routes_are_unique<a, b, false>{};
+        else
+            return rules::routes_do_not_overlap<a, b, false>{};
+    }
+
+    static constexpr auto first_violation() {
+        if constexpr (!std::is_void_v<broken_route>)
+            return route_violation<Policy, Loaders, broken_route>{};
+        else if constexpr (first_conflict.first < count)
+            return conflict_rule<route_at<first_conflict.first>,
+                                 route_at<first_conflict.second>>();
+        else
+            return rules::none{};
+    }
+
+    using violation = decltype(first_violation());
+};
+
+template <class Policy, class Route>
+struct route_description_of {
+    using analysis = analysis_of<Policy, Route>;
+    static constexpr auto path_parameters = analysis::path_parameters;
+    static constexpr auto ownerships = analysis::ownerships;
+    static constexpr route_description value{Route::verb,
+                                             method_name(Route::verb),
+                                             Route::path_template.view(),
+                                             analysis::is_public,
+                                             analysis::required_permissions,
+                                             analysis::required_scopes,
+                                             path_parameters,
+                                             ownerships};
+};
+
+} // namespace detail
+
+/// The first rule a service of `Policy` with loaders `Loaders` and
+/// routes `Routes` breaks: a rule of one of its routes, or two routes in
+/// conflict. `rules::none` if there is none. Computing it never fails to
+/// compile.
+template <class Policy, class Loaders, class... Routes>
+using diagnose_service =
+    typename detail::service_facts<Policy, Loaders, Routes...>::violation;
+
 /// The request handler built from a policy, an authenticator, loaders
 /// and routes. It is immutable once made and safe to call from several
 /// threads at once.
 template <class Policy, Authenticator Auth, class Loaders, class... Routes>
 class service {
-    // Instantiating each route's analysis runs its compile-time checks;
-    // their diagnostics name the route.
-    static constexpr bool routes_checked =
-        ((sizeof(detail::analysis_of<Policy, Routes>) > 0) && ...);
-
-    template <class Route, class Arguments>
-    struct loaders_present;
-
-    template <class Route, class... Args>
-    struct loaders_present<Route, detail::type_list<Args...>> {
-        template <class Arg>
-        static constexpr bool loadable() {
-            if constexpr (detail::kind_of<Arg> == detail::parameter_kind::owned)
-                return Loaders::template has<
-                    typename detail::owned_traits<Arg>::resource>;
-            else
-                return true;
-        }
-        static constexpr bool value = (loadable<Args>() && ...);
-        static_assert(
-            rules::owned_resource_has_loader<
-                detail::route_label<Route::verb, Route::path_template>(),
-                value>::satisfied,
-            "clearance: the route's handler takes an owned<> resource "
-            "that has no loader; pass clearance::load<Resource>(...) in "
-            "the service's clearance::loaders(...)");
-    };
-
-    static constexpr bool loaders_checked =
-        (loaders_present<
-             Routes, typename detail::callable_traits<
-                         typename Routes::handler_type>::arguments>::value &&
-         ...);
+    using facts = detail::service_facts<Policy, Loaders, Routes...>;
 
 public:
+    /// Whether every rule holds. When one does not, the build has
+    /// already stopped with exactly one error naming it.
+    static constexpr bool well_formed =
+        detail::report<typename facts::violation>();
+    static_assert(well_formed || true);
+
+    using policy_type = Policy;
+
+    /// The number of routes.
+    static constexpr std::size_t route_count = sizeof...(Routes);
+
+    /// Every route, in declaration order.
+    static constexpr auto routes = [] {
+        if constexpr (well_formed)
+            return std::array<route_description, route_count>{
+                detail::route_description_of<Policy, Routes>::value...};
+        else
+            return std::array<route_description, route_count>{};
+    }();
+
+    /// The position of the route with `verb` and `path_template` (as
+    /// written in the route), if there is one.
+    static constexpr std::optional<std::size_t>
+    find_route(method verb, std::string_view path_template) noexcept {
+        for (std::size_t i = 0; i < route_count; ++i)
+            if (routes[i].verb == verb &&
+                routes[i].path_template == path_template)
+                return i;
+        return std::nullopt;
+    }
+
+    /// Whether that route exists and is public.
+    static constexpr bool is_public(method verb,
+                                    std::string_view path_template) noexcept {
+        auto i = find_route(verb, path_template);
+        return i && routes[*i].is_public;
+    }
+
+    /// Whether a principal holding role `R` gets past that route's
+    /// permission checks: the route exists and is public, or `R`'s
+    /// permissions cover the route's. Scopes (carried by tokens, not
+    /// roles) and ownership rules (decided per record) are left aside.
+    template <Role R>
+    static constexpr bool can_reach(method verb,
+                                    std::string_view path_template) noexcept {
+        auto i = find_route(verb, path_template);
+        return i && reaches<R>(routes[*i]);
+    }
+
+    /// For each route, in order, whether role `R` can reach it in the
+    /// sense of `can_reach`.
+    template <Role R>
+    static constexpr std::array<bool, route_count> reachable_by() noexcept {
+        std::array<bool, route_count> out{};
+        for (std::size_t i = 0; i < route_count; ++i)
+            out[i] = reaches<R>(routes[i]);
+        return out;
+    }
+
     /// Assembles a service. Throws `std::invalid_argument` if the realm
     /// cannot be sent as a quoted-string.
     service(service_options options, Auth authenticator, Loaders loaders,
-            Routes... routes)
+            Routes... route_list)
         : options_(std::move(options))
         , authenticator_(std::move(authenticator))
         , loaders_(std::move(loaders))
-        , routes_(std::move(routes)...) {
-        static_assert(routes_checked || true);
-        static_assert(loaders_checked || true);
+        , routes_(std::move(route_list)...) {
         if (!detail::is_valid_realm(options_.realm))
             throw std::invalid_argument(
                 "clearance: the realm must not contain '\"', '\\' or "
@@ -183,7 +325,24 @@ public:
     Auth const& authenticator() const noexcept { return authenticator_; }
 
 private:
+    template <Role R>
+    static constexpr bool reaches(route_description const& r) noexcept {
+        if constexpr (Policy::template has_role<R>)
+            return r.is_public ||
+                   Policy::template role_mask<R>.contains(r.permissions);
+        else
+            return false;
+    }
+
     response dispatch(request const& req, peer_address const& peer) const {
+        if constexpr (!well_formed)
+            return error_response(boost::beast::http::status::not_found);
+        else
+            return dispatch_checked(req, peer);
+    }
+
+    response dispatch_checked(request const& req,
+                              peer_address const& peer) const {
         auto target = canonicalize_target(req.target());
         if (!target)
             return error_response(boost::beast::http::status::bad_request);

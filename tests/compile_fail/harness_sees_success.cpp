@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
-// A program that compiles. The harness is asked to expect a failure here
-// and must report that it did not get one.
+// A program that compiles, whatever CLEARANCE_TEST_BROKEN says. The
+// harness is asked to treat it as broken and must report that it
+// compiled.
+// expect-rule: anything
+// expect-message: anything
 int main() {}
