@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -339,4 +340,38 @@ TEST_CASE("compile-time queries answer who can reach a route", "[guard]") {
     STATIC_REQUIRE(clearance::can_reach<policy, owner, write_handler>());
     STATIC_REQUIRE(
         clearance::roles_reaching<policy, write_handler>().words[0] == 0b0110);
+}
+
+TEST_CASE("a service answers questions about its routes", "[guard]") {
+    using m = clearance::method;
+    STATIC_REQUIRE(service_type::route_count == 8);
+    STATIC_REQUIRE(service_type::is_public(m::get, "/open"));
+    STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/me"));
+    STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/nowhere"));
+    STATIC_REQUIRE(service_type::find_route(m::put, "/records/{id}") == 3U);
+    STATIC_REQUIRE(service_type::can_reach<reader>(m::get, "/records/{id}"));
+    STATIC_REQUIRE_FALSE(
+        service_type::can_reach<reader>(m::put, "/records/{id}"));
+    STATIC_REQUIRE(service_type::can_reach<owner>(m::delete_, "/records/{id}"));
+    STATIC_REQUIRE_FALSE(
+        service_type::can_reach<writer>(m::delete_, "/records/{id}"));
+    STATIC_REQUIRE(service_type::can_reach<auditor>(m::get, "/open"));
+    STATIC_REQUIRE(
+        service_type::reachable_by<reader>() ==
+        std::array{true, true, true, false, true, true, false, true});
+
+    constexpr auto const& parts = service_type::routes[4];
+    STATIC_REQUIRE(parts.path_template == "/items/{name}/parts/{n}");
+    STATIC_REQUIRE(parts.path_parameters.size() == 2);
+    STATIC_REQUIRE(parts.path_parameters[0].type == "string");
+    STATIC_REQUIRE(parts.path_parameters[1].type == "integer");
+    STATIC_REQUIRE(parts.path_parameters[1].bits == 32);
+    STATIC_REQUIRE_FALSE(parts.path_parameters[1].is_signed);
+
+    constexpr auto const& record = service_type::routes[2];
+    STATIC_REQUIRE(record.ownerships.size() == 1);
+    STATIC_REQUIRE(record.ownerships[0].conceals);
+    STATIC_REQUIRE(record.ownerships[0].key == "id");
+    STATIC_REQUIRE(record.ownerships[0].bypass.words[0] == 0b0100);
+    STATIC_REQUIRE_FALSE(service_type::routes[3].ownerships[0].conceals);
 }
