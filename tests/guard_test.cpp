@@ -100,9 +100,11 @@ auto make_test_service() {
     auth.known.emplace("otto", make_principal("otto", "globex", {"owner"}));
     auth.known.emplace(
         "scoped", make_principal("scoped", "acme", {"reader"}, {"api.read"}));
+    service_options options{"tests"};
+    options.cors = cors_options{};
+    options.cors->allowed_origins = {"https://app.example"};
     return make_service<test_policy::policy>(
-        service_options{"tests"}, std::move(auth),
-        loaders(load<record>(find_record)),
+        std::move(options), std::move(auth), loaders(load<record>(find_record)),
         get<"/open">([](public_route) { return text("open"); }),
         get<"/me">(
             [](authenticated who) { return text(who.principal().subject); }),
@@ -127,7 +129,15 @@ auto make_test_service() {
             }),
         get<"/context">([](public_route, request_context const& c) {
             return text(std::string(c.path) + "?" + std::string(c.query));
-        }));
+        }),
+        get<"/admin/{id}">(
+            [](hidden, granted<can_manage>, path<"id", long> id) {
+                return text("admin " + std::to_string(*id));
+            }),
+        delete_<"/admin/{id}">(
+            [](hidden, granted<can_manage>, path<"id", long> id) {
+                return text("deleted " + std::to_string(*id));
+            }));
 }
 
 using service_type = decltype(make_test_service());
@@ -140,6 +150,7 @@ service_type const& test_service() {
 clearance::response ask(http::verb method, std::string target,
                         std::optional<std::string> token = {}) {
     clearance::request r{method, target, 11};
+    r.set(http::field::host, "localhost");
     if (token)
         r.set(http::field::authorization, "Bearer " + *token);
     return test_service()(r, {});
@@ -197,6 +208,7 @@ TEST_CASE("missing or refused credentials are 401 with a challenge",
           R"(Bearer realm="tests", error="invalid_token")");
 
     clearance::request twice{http::verb::get, "/me", 11};
+    twice.set(http::field::host, "localhost");
     twice.insert(http::field::authorization, "Bearer ann");
     twice.insert(http::field::authorization, "Bearer ben");
     auto ambiguous = test_service()(twice, {});
@@ -205,6 +217,7 @@ TEST_CASE("missing or refused credentials are 401 with a challenge",
           R"(Bearer realm="tests", error="invalid_request")");
 
     clearance::request basic{http::verb::get, "/me", 11};
+    basic.set(http::field::host, "localhost");
     basic.set(http::field::authorization, "Basic YW5uOnB3");
     CHECK(test_service()(basic, {}).result() == http::status::unauthorized);
 
@@ -344,7 +357,7 @@ TEST_CASE("compile-time queries answer who can reach a route", "[guard]") {
 
 TEST_CASE("a service answers questions about its routes", "[guard]") {
     using m = clearance::method;
-    STATIC_REQUIRE(service_type::route_count == 8);
+    STATIC_REQUIRE(service_type::route_count == 10);
     STATIC_REQUIRE(service_type::is_public(m::get, "/open"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/me"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/nowhere"));
@@ -356,9 +369,9 @@ TEST_CASE("a service answers questions about its routes", "[guard]") {
     STATIC_REQUIRE_FALSE(
         service_type::can_reach<writer>(m::delete_, "/records/{id}"));
     STATIC_REQUIRE(service_type::can_reach<auditor>(m::get, "/open"));
-    STATIC_REQUIRE(
-        service_type::reachable_by<reader>() ==
-        std::array{true, true, true, false, true, true, false, true});
+    STATIC_REQUIRE(service_type::reachable_by<reader>() ==
+                   std::array{true, true, true, false, true, true, false, true,
+                              false, false});
 
     constexpr auto const& parts = service_type::routes[4];
     STATIC_REQUIRE(parts.path_template == "/items/{name}/parts/{n}");
@@ -374,4 +387,168 @@ TEST_CASE("a service answers questions about its routes", "[guard]") {
     STATIC_REQUIRE(record.ownerships[0].key == "id");
     STATIC_REQUIRE(record.ownerships[0].bypass.words[0] == 0b0100);
     STATIC_REQUIRE_FALSE(service_type::routes[3].ownerships[0].conceals);
+}
+
+namespace {
+
+clearance::response
+ask_with(http::verb method, std::string target,
+         std::initializer_list<std::pair<http::field, char const*>> fields,
+         unsigned version = 11) {
+    clearance::request r{method, target, version};
+    for (auto const& [name, value] : fields)
+        r.insert(name, value);
+    return test_service()(r, {});
+}
+
+} // namespace
+
+TEST_CASE("the Host header is required once and valid", "[guard]") {
+    using f = http::field;
+    CHECK(ask_with(http::verb::get, "/open", {}).result() ==
+          http::status::bad_request);
+    CHECK(ask_with(http::verb::get, "/open", {}, 10).result() ==
+          http::status::ok);
+    CHECK(ask_with(http::verb::get, "/open",
+                   {{f::host, "a.example"}, {f::host, "b.example"}})
+              .result() == http::status::bad_request);
+    for (auto bad : {"", "a b", "user@host", "host:x", "[::1", "a/b"}) {
+        INFO(bad);
+        CHECK(ask_with(http::verb::get, "/open", {{f::host, bad}}).result() ==
+              http::status::bad_request);
+    }
+    CHECK(ask_with(http::verb::get, "/open", {{f::host, "[::1]:8080"}})
+              .result() == http::status::ok);
+    // The same 400 whether or not the path exists.
+    CHECK(ask_with(http::verb::get, "/nowhere", {}).result() ==
+          http::status::bad_request);
+}
+
+TEST_CASE("an absolute-form target is routed on its path", "[guard]") {
+    auto r = ask(http::verb::get, "http://elsewhere.example/records/1", "ann");
+    CHECK(r.body() == "record 1");
+    CHECK(ask(http::verb::get, "http://elsewhere.example/records/2", "ann")
+              .result() == http::status::not_found);
+}
+
+TEST_CASE("two Authorization lines are refused on every route", "[guard]") {
+    using f = http::field;
+    auto r = ask_with(http::verb::get, "/open",
+                      {{f::host, "h"},
+                       {f::authorization, "Bearer ann"},
+                       {f::authorization, "Bearer ann"}});
+    CHECK(r.result() == http::status::bad_request);
+    CHECK(r[f::www_authenticate] ==
+          R"(Bearer realm="tests", error="invalid_request")");
+}
+
+TEST_CASE("method overrides have no effect", "[guard]") {
+    using f = http::field;
+    for (auto name : {"X-HTTP-Method-Override", "X-Method-Override"}) {
+        INFO(name);
+        clearance::request r{http::verb::get, "/records/1", 11};
+        r.set(f::host, "h");
+        r.set(f::authorization, "Bearer ben");
+        r.set(name, "DELETE");
+        auto answer = test_service()(r, {});
+        CHECK(answer.result() == http::status::not_found);
+    }
+    CHECK(ask(http::verb::post, "/records/1?_method=GET", "ann").result() ==
+          http::status::method_not_allowed);
+    CHECK(ask(http::verb::get, "/records/1?_method=DELETE", "olga").body() ==
+          "record 1");
+}
+
+TEST_CASE("a hidden route does not exist for those who may not call it",
+          "[guard]") {
+    for (auto method : {http::verb::get, http::verb::delete_, http::verb::put,
+                        http::verb::head, http::verb::options}) {
+        INFO(method);
+        auto unknown = wire(ask(method, "/nowhere"));
+        CHECK(wire(ask(method, "/admin/1")) == unknown);
+        CHECK(wire(ask(method, "/admin/1", "ann")) == unknown);
+        CHECK(wire(ask(method, "/admin/1", "mallory")) == unknown);
+    }
+    CHECK(wire(ask(http::verb::get, "/admin/x", "ann")) ==
+          wire(ask(http::verb::get, "/nowhere")));
+    CHECK(ask(http::verb::get, "/admin/7", "olga").body() == "admin 7");
+    CHECK(ask(http::verb::delete_, "/admin/7", "olga").body() == "deleted 7");
+    auto put = ask(http::verb::put, "/admin/7", "olga");
+    CHECK(put.result() == http::status::method_not_allowed);
+    CHECK(put[http::field::allow] == "GET, HEAD, DELETE");
+    CHECK(ask(http::verb::get, "/admin/x", "olga").result() ==
+          http::status::bad_request);
+}
+
+TEST_CASE("CORS preflights are answered from the routes, never a handler",
+          "[guard]") {
+    using f = http::field;
+    auto preflight = ask_with(http::verb::options, "/records/1",
+                              {{f::host, "h"},
+                               {f::origin, "https://app.example"},
+                               {f::access_control_request_method, "PUT"}});
+    CHECK(preflight.result() == http::status::no_content);
+    CHECK(preflight[f::access_control_allow_origin] == "https://app.example");
+    CHECK(preflight[f::access_control_allow_methods] ==
+          "GET, HEAD, PUT, DELETE");
+    CHECK(preflight[f::access_control_allow_headers] ==
+          "Authorization, Content-Type");
+    CHECK(preflight[f::access_control_max_age] == "600");
+    CHECK(preflight.body().empty());
+
+    // A method the path does not serve, an unknown origin, or a plain
+    // OPTIONS: treated as a method the route does not serve.
+    CHECK(ask_with(http::verb::options, "/records/1",
+                   {{f::host, "h"},
+                    {f::origin, "https://app.example"},
+                    {f::access_control_request_method, "PATCH"}})
+              .result() == http::status::method_not_allowed);
+    auto stranger = ask_with(http::verb::options, "/records/1",
+                             {{f::host, "h"},
+                              {f::origin, "https://evil.example"},
+                              {f::access_control_request_method, "PUT"}});
+    CHECK(stranger.result() == http::status::method_not_allowed);
+    CHECK(stranger[f::access_control_allow_origin] == "");
+    CHECK(ask_with(http::verb::options, "/records/1", {{f::host, "h"}})
+              .result() == http::status::method_not_allowed);
+    // Hidden routes stay hidden from preflights, which carry no token.
+    CHECK(ask_with(http::verb::options, "/admin/1",
+                   {{f::host, "h"},
+                    {f::origin, "https://app.example"},
+                    {f::access_control_request_method, "GET"}})
+              .result() == http::status::not_found);
+
+    // Actual requests from an allowed origin can read the answer.
+    auto actual = ask_with(http::verb::get, "/records/1",
+                           {{f::host, "h"},
+                            {f::origin, "https://app.example"},
+                            {f::authorization, "Bearer ann"}});
+    CHECK(actual.body() == "record 1");
+    CHECK(actual[f::access_control_allow_origin] == "https://app.example");
+    CHECK(actual[f::vary] == "Authorization, Origin");
+}
+
+TEST_CASE("screening runs every check that needs no body", "[guard]") {
+    auto screen = [](http::verb method, std::string target,
+                     std::optional<std::string> token) {
+        clearance::request r{method, target, 11};
+        r.set(http::field::host, "h");
+        if (token)
+            r.set(http::field::authorization, "Bearer " + *token);
+        return test_service().screen(r, {});
+    };
+    CHECK(screen(http::verb::put, "/records/1", {})->result() ==
+          http::status::unauthorized);
+    CHECK(screen(http::verb::put, "/records/1", "ben")->result() ==
+          http::status::forbidden);
+    CHECK(screen(http::verb::put, "/nowhere", "ann")->result() ==
+          http::status::not_found);
+    CHECK(screen(http::verb::patch, "/records/1", "ann")->result() ==
+          http::status::method_not_allowed);
+    CHECK(screen(http::verb::get, "/a/../b", "ann")->result() ==
+          http::status::bad_request);
+    // Ownership is decided once the request is answered.
+    CHECK_FALSE(screen(http::verb::put, "/records/2", "ann").has_value());
+    CHECK_FALSE(screen(http::verb::put, "/records/1", "ann").has_value());
+    CHECK_FALSE(screen(http::verb::get, "/open", {}).has_value());
 }

@@ -28,6 +28,36 @@ TEST_CASE("plain targets are kept as they are", "[target]") {
     CHECK(t->query == "limit=5&x=%20");
 }
 
+TEST_CASE("absolute-form targets route on their path", "[target]") {
+    CHECK(path_of("http://example.com/documents/1") == "/documents/1");
+    CHECK(path_of("HTTPS://example.com:8443/a%62c") == "/abc");
+    CHECK(path_of("http://[::1]:8080/x") == "/x");
+    CHECK(path_of("http://example.com") == "/");
+    auto t = canonicalize_target("http://example.com/d?q=1");
+    REQUIRE(t);
+    CHECK(t->query == "q=1");
+}
+
+TEST_CASE("authorities are validated", "[target]") {
+    using clearance::is_valid_authority;
+    CHECK(is_valid_authority("example.com"));
+    CHECK(is_valid_authority("example.com:8080"));
+    CHECK(is_valid_authority("127.0.0.1"));
+    CHECK(is_valid_authority("[::1]:80"));
+    CHECK(is_valid_authority("[2001:db8::7]"));
+    CHECK_FALSE(is_valid_authority(""));
+    CHECK_FALSE(is_valid_authority(":80"));
+    CHECK_FALSE(is_valid_authority("example.com:"));
+    CHECK_FALSE(is_valid_authority("example.com:123456"));
+    CHECK_FALSE(is_valid_authority("example.com:8o"));
+    CHECK_FALSE(is_valid_authority("user@example.com"));
+    CHECK_FALSE(is_valid_authority("exa mple.com"));
+    CHECK_FALSE(is_valid_authority("example.com/x"));
+    CHECK_FALSE(is_valid_authority("[::1"));
+    CHECK_FALSE(is_valid_authority("[zz::1]"));
+    CHECK_FALSE(is_valid_authority("a\r\nb"));
+}
+
 TEST_CASE("unreserved escapes are decoded exactly once", "[target]") {
     CHECK(path_of("/%61dmin") == "/admin");
     CHECK(path_of("/a%7Eb") == "/a~b");
@@ -40,7 +70,14 @@ TEST_CASE("ambiguous targets are refused", "[target]") {
     for (auto bad : {
              "",
              "documents",
-             "http://example.com/documents",
+             "http://",
+             "http:///documents",
+             "http://user@example.com/documents",
+             "http://exa mple.com/documents",
+             "http://example.com:port/documents",
+             "http://example.com/a/../b",
+             "ftp://example.com/documents",
+             "//example.com/documents/..",
              "*",
              "/a%2Fb",
              "/a%2fb",

@@ -190,9 +190,14 @@ struct route_facts_of<Policy, Loaders, Route, type_list<Args...>, Result> {
           kind_of<Args> == parameter_kind::scopes ||
           kind_of<Args> == parameter_kind::owned) +
          ... + 0);
+    static constexpr std::size_t hidden_markers =
+        ((kind_of<Args> == parameter_kind::hidden_marker) + ... + 0);
     static constexpr bool declares_access = public_markers + requirements != 0;
     static constexpr bool consistent =
-        public_markers == 0 || (public_markers == 1 && requirements == 0);
+        (public_markers == 0 || (public_markers == 1 && requirements == 0)) &&
+        hidden_markers <= 1;
+    static constexpr bool hidden_guarded =
+        hidden_markers == 0 || public_markers == 0;
     static constexpr bool returns_response =
         std::is_same_v<std::remove_cvref_t<Result>, response>;
 
@@ -275,6 +280,8 @@ constexpr auto first_route_violation() {
         return broken<F, rules::handler_parameters_are_known>{};
     else if constexpr (!F::declares_access)
         return broken<F, rules::route_declares_access>{};
+    else if constexpr (!F::hidden_guarded)
+        return broken<F, rules::hidden_route_is_guarded>{};
     else if constexpr (!F::consistent)
         return broken<F, rules::route_access_is_consistent>{};
     else if constexpr (!F::returns_response)
@@ -375,6 +382,8 @@ struct route_analysis_of<Policy, Route, type_list<Args...>> {
     static constexpr auto tmpl = Route::path_template;
     static constexpr bool is_public =
         ((kind_of<Args> == parameter_kind::public_marker) || ...);
+    static constexpr bool is_hidden =
+        ((kind_of<Args> == parameter_kind::hidden_marker) || ...);
     static constexpr std::size_t parameter_count =
         detail::parameter_count<tmpl>;
 

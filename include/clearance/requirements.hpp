@@ -47,6 +47,17 @@ class public_route {
     public_route() = default;
 };
 
+/// Hides the route from principals who may not call it: for them, and
+/// for requests without valid credentials, the route does not exist.
+/// Every method on its path is answered with the same 404 as an unknown
+/// path, so neither 401, 403 nor 405 with `Allow` tells them it is
+/// there. Combine it with the route's requirements, such as
+/// `granted<users_manage>`; a public route cannot be hidden.
+class hidden {
+    friend struct detail::access;
+    hidden() = default;
+};
+
 /// Requires a successfully authenticated principal, with no particular
 /// permission.
 class authenticated {

@@ -73,6 +73,9 @@ CLEARANCE_DETAIL_RULE(handler_parameters_are_known);
 CLEARANCE_DETAIL_RULE(route_declares_access);
 /// A route is public, or has requirements, never both.
 CLEARANCE_DETAIL_RULE(route_access_is_consistent);
+/// A hidden route is not public: hiding needs requirements to hide
+/// behind.
+CLEARANCE_DETAIL_RULE(hidden_route_is_guarded);
 /// A handler returns a `clearance::response`.
 CLEARANCE_DETAIL_RULE(handler_returns_response);
 /// A path template starts with "/", has no empty segment, and writes

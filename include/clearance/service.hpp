@@ -34,7 +34,9 @@
 #include <boost/beast/http/status.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -43,13 +45,39 @@
 #include <tuple>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace clearance {
 
+/// Cross-origin resource sharing for browser clients. Preflight
+/// requests are answered from it; they never run a handler and never
+/// grant access.
+struct cors_options {
+    /// Origins allowed to call the service, compared exactly, such as
+    /// "https://app.example.com".
+    std::vector<std::string> allowed_origins;
+
+    /// The value of `Access-Control-Allow-Headers` in preflight answers.
+    std::string allowed_headers = "Authorization, Content-Type";
+
+    /// How long a browser may cache a preflight answer.
+    std::chrono::seconds max_age{600};
+};
+
 /// Settings of a service that do not belong in types.
 struct service_options {
+    service_options() = default;
+
+    /// Options with the challenge realm `realm_name`.
+    explicit service_options(std::string realm_name)
+        : realm(std::move(realm_name)) {}
+
     /// The `realm` of the `WWW-Authenticate` challenge.
     std::string realm = "clearance";
+
+    /// CORS; none by default, and then OPTIONS is answered like any
+    /// method a route does not serve.
+    std::optional<cors_options> cors;
 };
 
 namespace detail {
@@ -94,6 +122,22 @@ inline std::string allow_header(unsigned methods) {
         allow += name;
     }
     return allow;
+}
+
+inline std::size_t count_fields(request const& req,
+                                boost::beast::http::field name) {
+    auto [first, last] = req.equal_range(name);
+    return static_cast<std::size_t>(std::distance(first, last));
+}
+
+// RFC 9112 3.2: an HTTP/1.1 request has exactly one Host, and it is a
+// valid authority without user information.
+inline bool has_valid_host(request const& req) {
+    auto count = count_fields(req, boost::beast::http::field::host);
+    if (count > 1 || (count == 0 && req.version() >= 11))
+        return false;
+    return count == 0 ||
+           is_valid_authority(req[boost::beast::http::field::host]);
 }
 
 // A realm is sent as an RFC 9110 quoted-string; refusing quotes,
@@ -308,16 +352,22 @@ public:
     /// Answers `req`, received from `peer`. The response's version and
     /// keep-alive follow the request's.
     response operator()(request const& req, peer_address const& peer) const {
-        response r = dispatch(req, peer);
-        r.version(req.version());
-        r.keep_alive(req.keep_alive());
-        if (req.method() == method::head) {
-            auto length = r.body().size();
-            r.body().clear();
-            r.content_length(length);
-        } else {
-            r.prepare_payload();
-        }
+        response r = *dispatch(req, peer, false);
+        finish(req, r);
+        return r;
+    }
+
+    /// Runs every check that needs no request body: target, routing,
+    /// authentication, permissions and scopes. Returns the refusal, or
+    /// nothing if the request may go on; the server calls it before it
+    /// reads the body, so that no refused client can make it read or
+    /// parse one. Owned resources are checked when the request is
+    /// answered.
+    std::optional<response> screen(request const& req,
+                                   peer_address const& peer) const {
+        auto r = dispatch(req, peer, true);
+        if (r)
+            finish(req, *r);
         return r;
     }
 
@@ -334,43 +384,158 @@ private:
             return false;
     }
 
-    response dispatch(request const& req, peer_address const& peer) const {
+    // One request in flight: its canonical target and, once asked for,
+    // its authentication, so that hidden routes and the guard share one
+    // verification.
+    struct exchange {
+        request const& req;
+        peer_address const& peer;
+        canonical_target target;
+        std::optional<authentication> auth;
+    };
+
+    authentication const& authenticate(exchange& x) const {
+        if (!x.auth)
+            x.auth = authenticator_.authenticate(x.req);
+        return *x.auth;
+    }
+
+    // Whether the principal holds the route's permissions and scopes.
+    template <class Analysis>
+    static bool permitted(authentication const& auth) noexcept {
+        return auth.result == authentication::outcome::authenticated &&
+               detail::contains_all<Analysis::required_permissions>(
+                   auth.who.permissions) &&
+               detail::contains_all<Analysis::required_scopes>(auth.who.scopes);
+    }
+
+    // A hidden route exists only for principals that may call it.
+    template <class Route>
+    bool visible(exchange& x) const {
+        using analysis = detail::analysis_of<Policy, Route>;
+        if constexpr (!analysis::is_hidden)
+            return true;
+        else
+            return permitted<analysis>(authenticate(x));
+    }
+
+    std::string_view allowed_origin(request const& req) const {
+        if (!options_.cors)
+            return {};
+        auto origin = req[boost::beast::http::field::origin];
+        for (auto const& allowed : options_.cors->allowed_origins)
+            if (origin == allowed)
+                return origin;
+        return {};
+    }
+
+    // The pipeline. With `screening`, it stops once the checks that need
+    // no body have passed and returns nothing; otherwise it always
+    // returns a response.
+    std::optional<response> dispatch(request const& req,
+                                     peer_address const& peer,
+                                     bool screening) const {
         if constexpr (!well_formed)
             return error_response(boost::beast::http::status::not_found);
         else
-            return dispatch_checked(req, peer);
+            return dispatch_checked(req, peer, screening);
     }
 
-    response dispatch_checked(request const& req,
-                              peer_address const& peer) const {
+    std::optional<response> dispatch_checked(request const& req,
+                                             peer_address const& peer,
+                                             bool screening) const {
+        using http_status = boost::beast::http::status;
+        using boost::beast::http::field;
         auto target = canonicalize_target(req.target());
-        if (!target)
-            return error_response(boost::beast::http::status::bad_request);
+        if (!target || !detail::has_valid_host(req))
+            return error_response(http_status::bad_request);
+        // Two credentials are ambiguous wherever they are sent.
+        if (detail::count_fields(req, field::authorization) > 1)
+            return invalid_request();
+
+        exchange x{req, peer, std::move(*target), std::nullopt};
         method wanted =
             req.method() == method::head ? method::get : req.method();
+
+        // A CORS preflight asks about another method; it is answered
+        // from the routes the caller can see, and runs no handler.
+        auto origin = allowed_origin(req);
+        std::optional<method> preflight;
+        if (req.method() == method::options && !origin.empty()) {
+            auto asked = boost::beast::http::string_to_verb(
+                req[field::access_control_request_method]);
+            if (asked != method::unknown)
+                preflight = asked == method::head ? method::get : asked;
+        }
+
         unsigned allowed = 0;
+        bool matched = false;
         std::optional<response> result;
         auto try_route = [&](auto const& route) {
             using route_type = std::remove_cvref_t<decltype(route)>;
             constexpr auto tmpl = route_type::path_template;
             std::array<std::string_view, detail::parameter_count<tmpl>> raw;
-            if (!detail::match_template<tmpl>(target->path, raw))
+            if (!detail::match_template<tmpl>(x.target.path, raw) ||
+                !visible<route_type>(x))
                 return false;
             allowed |= detail::method_bit(route_type::verb);
-            if (route_type::verb != wanted)
+            if (preflight || route_type::verb != wanted)
                 return false;
-            result = run(route, req, peer, *target, raw);
+            matched = true;
+            result = run(route, x, raw, screening);
             return true;
         };
         std::apply([&](auto const&... route) { (try_route(route) || ...); },
                    routes_);
-        if (result)
-            return std::move(*result);
+        if (matched)
+            return result;
         if (allowed == 0)
-            return error_response(boost::beast::http::status::not_found);
-        auto r = error_response(boost::beast::http::status::method_not_allowed);
-        r.set(boost::beast::http::field::allow, detail::allow_header(allowed));
+            return error_response(http_status::not_found);
+        if (preflight && (allowed & detail::method_bit(*preflight)))
+            return preflight_response(origin, allowed);
+        auto r = error_response(http_status::method_not_allowed);
+        r.set(field::allow, detail::allow_header(allowed));
         return r;
+    }
+
+    response preflight_response(std::string_view origin,
+                                unsigned allowed) const {
+        using boost::beast::http::field;
+        response r{boost::beast::http::status::no_content, 11};
+        r.set(field::access_control_allow_origin, origin);
+        r.set(field::access_control_allow_methods,
+              detail::allow_header(allowed));
+        r.set(field::access_control_allow_headers,
+              options_.cors->allowed_headers);
+        r.set(field::access_control_max_age,
+              std::to_string(options_.cors->max_age.count()));
+        r.set(field::vary, "Origin");
+        return r;
+    }
+
+    // Headers every answer gets: the request's version and keep-alive,
+    // HEAD without a body, and CORS for an allowed origin.
+    void finish(request const& req, response& r) const {
+        r.version(req.version());
+        r.keep_alive(req.keep_alive());
+        if (req.method() == method::head) {
+            auto length = r.body().size();
+            r.body().clear();
+            r.content_length(length);
+        } else {
+            r.prepare_payload();
+        }
+        auto origin = allowed_origin(req);
+        if (!origin.empty() &&
+            r.find(boost::beast::http::field::access_control_allow_origin) ==
+                r.end()) {
+            r.set(boost::beast::http::field::access_control_allow_origin,
+                  origin);
+            auto vary = r[boost::beast::http::field::vary];
+            r.set(boost::beast::http::field::vary,
+                  vary.empty() ? std::string("Origin")
+                               : std::string(vary) + ", Origin");
+        }
     }
 
     response unauthorized(std::string_view error) const {
@@ -385,40 +550,42 @@ private:
         return r;
     }
 
+    response invalid_request() const {
+        auto r = error_response(boost::beast::http::status::bad_request);
+        r.set(boost::beast::http::field::www_authenticate,
+              "Bearer realm=\"" + options_.realm +
+                  "\", error=\"invalid_request\"");
+        return r;
+    }
+
     template <class Route, std::size_t N>
-    response run(Route const& route, request const& req,
-                 peer_address const& peer, canonical_target const& target,
-                 std::array<std::string_view, N> const& raw) const {
+    std::optional<response> run(Route const& route, exchange& x,
+                                std::array<std::string_view, N> const& raw,
+                                bool screening) const {
         using analysis = detail::analysis_of<Policy, Route>;
         using http_status = boost::beast::http::status;
-        request_context context{req, target.path, target.query, peer, nullptr};
-        authentication auth;
+        request_context context{x.req, x.target.path, x.target.query, x.peer,
+                                nullptr};
         if constexpr (!analysis::is_public) {
-            auth = authenticator_.authenticate(req);
+            auto const& auth = authenticate(x);
             switch (auth.result) {
             case authentication::outcome::none:
                 return unauthorized({});
             case authentication::outcome::invalid:
                 return unauthorized("invalid_token");
-            case authentication::outcome::malformed: {
-                auto r = error_response(http_status::bad_request);
-                r.set(boost::beast::http::field::www_authenticate,
-                      "Bearer realm=\"" + options_.realm +
-                          "\", error=\"invalid_request\"");
-                return r;
-            }
+            case authentication::outcome::malformed:
+                return invalid_request();
             case authentication::outcome::authenticated:
                 break;
             }
             context.principal = &auth.who;
             // The whole role and permission decision: constant masks,
             // no allocation, no string comparison.
-            if (!detail::contains_all<analysis::required_permissions>(
-                    auth.who.permissions) ||
-                !detail::contains_all<analysis::required_scopes>(
-                    auth.who.scopes))
+            if (!permitted<analysis>(auth))
                 return error_response(http_status::forbidden);
         }
+        if (screening)
+            return std::nullopt;
         using arguments = typename detail::callable_traits<
             typename Route::handler_type>::arguments;
         auto outcome = [&]<class... Args>(detail::type_list<Args...>) {

@@ -6,7 +6,11 @@
 // is refused rather than interpreted, so that no later step can see a
 // different path than the guard did:
 //
-// - only origin-form targets ("/path?query") are accepted;
+// - origin-form targets ("/path?query") are accepted, and absolute-form
+//   ones ("http://host/path?query", RFC 9112 3.2.2) whose scheme is
+//   http or https and whose authority is valid: their path is then used,
+//   exactly as for origin-form, and the authority is never used to
+//   route or to decide;
 // - percent-encoded unreserved characters (letters, digits, "-._~")
 //   are decoded, exactly once; every other escape stays encoded with
 //   upper-case hex, so "%2561" is the literal text "%2561", never "a";
@@ -71,6 +75,18 @@ constexpr bool is_path_char(unsigned char c) noexcept {
 
 constexpr bool is_query_char(unsigned char c) noexcept {
     return is_path_char(c) || c == '/' || c == '?' || c == '%' || c == ';';
+}
+
+constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] - 'A' + 'a') : a[i];
+        char y = b[i] >= 'A' && b[i] <= 'Z' ? char(b[i] - 'A' + 'a') : b[i];
+        if (x != y)
+            return false;
+    }
+    return true;
 }
 
 constexpr int hex_value(char c) noexcept {
@@ -168,13 +184,84 @@ inline bool canonicalize_segment(std::string_view raw, std::string& out) {
     return is_valid_utf8(decoded);
 }
 
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+constexpr bool is_reg_name_char(char c) noexcept {
+    return is_unreserved(static_cast<unsigned char>(c)) ||
+           (is_path_char(static_cast<unsigned char>(c)) && c != ':' &&
+            c != '@');
+}
+
 } // namespace detail
+
+/// Whether `authority` is a valid `host[:port]` (RFC 3986 3.2 without
+/// user information): a registered name, an IPv4 address or a bracketed
+/// IPv6 literal, and an optional port of at most five digits. Used for
+/// the Host header and absolute-form targets.
+constexpr bool is_valid_authority(std::string_view authority) noexcept {
+    std::string_view host = authority;
+    std::string_view port;
+    if (!host.empty() && host.front() == '[') {
+        auto close = host.find(']');
+        if (close == std::string_view::npos || close < 3)
+            return false;
+        for (char c : host.substr(1, close - 1))
+            if (!(detail::hex_value(c) >= 0 || c == ':' || c == '.'))
+                return false;
+        auto rest = host.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':')
+                return false;
+            port = rest.substr(1);
+            if (port.empty())
+                return false;
+        }
+    } else {
+        auto colon = host.find(':');
+        if (colon != std::string_view::npos) {
+            port = host.substr(colon + 1);
+            host = host.substr(0, colon);
+            if (port.empty())
+                return false;
+        }
+        if (host.empty())
+            return false;
+        for (char c : host)
+            if (!detail::is_reg_name_char(c))
+                return false;
+    }
+    if (port.size() > 5)
+        return false;
+    for (char c : port)
+        if (!detail::is_digit(c))
+            return false;
+    return true;
+}
 
 /// Parses `target` into canonical form, or returns nothing if the
 /// target must be answered 400. See the top of this header for the
 /// rules.
 inline std::optional<canonical_target>
 canonicalize_target(std::string_view target) {
+    // Absolute form: the scheme, "://" and a valid authority, then the
+    // path exactly as in origin form.
+    for (std::string_view scheme : {"http://", "https://"}) {
+        if (target.size() < scheme.size() ||
+            !detail::iequals_ascii(target.substr(0, scheme.size()), scheme))
+            continue;
+        auto rest = target.substr(scheme.size());
+        auto end = rest.find_first_of("/?");
+        if (!is_valid_authority(rest.substr(0, end)))
+            return std::nullopt;
+        if (end == std::string_view::npos)
+            return canonical_target{"/", {}};
+        if (rest[end] == '?')
+            return std::nullopt;
+        target = rest.substr(end);
+        break;
+    }
     if (target.empty() || target.front() != '/')
         return std::nullopt;
     auto question = target.find('?');

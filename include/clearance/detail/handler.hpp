@@ -65,6 +65,7 @@ struct handler_signature<F, true> : callable_traits<F> {};
 
 enum class parameter_kind {
     public_marker,
+    hidden_marker,
     authenticated,
     permissions,
     scopes,
@@ -81,6 +82,10 @@ struct classify {
 template <>
 struct classify<public_route> {
     static constexpr parameter_kind kind = parameter_kind::public_marker;
+};
+template <>
+struct classify<hidden> {
+    static constexpr parameter_kind kind = parameter_kind::hidden_marker;
 };
 template <>
 struct classify<authenticated> {

@@ -56,7 +56,7 @@ constexpr bool report() {
         else if constexpr (rule == "handler_parameters_are_known")
             static_assert(V::satisfied,
                           "clearance: a parameter of the route's handler is "
-                          "neither a requirement (public_route, "
+                          "neither a requirement (public_route, hidden, "
                           "authenticated, granted<...>, scoped<...>, "
                           "owned<...>), a clearance::path<\"name\", T> nor "
                           "clearance::request_context const&; capture "
@@ -70,13 +70,18 @@ constexpr bool report() {
                           "require clearance::authenticated, "
                           "clearance::granted<...>, clearance::scoped<...> "
                           "or clearance::owned<...>");
+        else if constexpr (rule == "hidden_route_is_guarded")
+            static_assert(V::satisfied,
+                          "clearance: the route is marked clearance::hidden "
+                          "and clearance::public_route; a public route "
+                          "cannot be hidden: remove one of the two");
         else if constexpr (rule == "route_access_is_consistent")
             static_assert(V::satisfied,
                           "clearance: the route's handler is marked "
                           "clearance::public_route and also requires "
-                          "access; remove public_route to keep the "
-                          "requirements, or remove the requirements to "
-                          "make the route public");
+                          "access, or repeats a marker; remove public_route "
+                          "to keep the requirements, or remove the "
+                          "requirements to make the route public");
         else if constexpr (rule == "handler_returns_response")
             static_assert(V::satisfied,
                           "clearance: the route's handler must return "
