@@ -353,6 +353,11 @@ TEST_CASE("compile-time queries answer who can reach a route", "[guard]") {
     STATIC_REQUIRE(clearance::can_reach<policy, owner, write_handler>());
     STATIC_REQUIRE(
         clearance::roles_reaching<policy, write_handler>().words[0] == 0b0110);
+    using owned_handler = clearance::response (*)(
+        clearance::granted<can_remove>, clearance::path<"x", long>,
+        clearance::owned<record, owns>);
+    STATIC_REQUIRE(clearance::can_reach<policy, owner, owned_handler>());
+    STATIC_REQUIRE_FALSE(clearance::can_reach<policy, writer, owned_handler>());
 }
 
 TEST_CASE("a service answers questions about its routes", "[guard]") {

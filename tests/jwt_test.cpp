@@ -75,7 +75,7 @@ TEST_CASE("a valid token becomes a principal", "[jwt]") {
     CHECK(result.who.subject == "ann");
     CHECK(result.who.tenant == "acme");
     CHECK(result.who.roles.words[0] == 0b0010);
-    CHECK(result.who.permissions.words[0] == 0b0011);
+    CHECK(result.who.permissions.words[0] == 0b10100);
     CHECK(result.who.scopes.words[0] == 0b01);
 }
 
@@ -85,7 +85,7 @@ TEST_CASE("issued tokens verify", "[jwt]") {
                                      std::chrono::seconds{60});
     auto result = authenticator.verify(token);
     REQUIRE(result.result == outcome::authenticated);
-    CHECK(result.who.permissions.words[0] == 0b01111);
+    CHECK(result.who.permissions.words[0] == 0b11110);
     CHECK(result.who.scopes.words[0] == 0b10);
     CHECK(authenticator
               .verify(authenticator.issue({"ann", "acme", {}, ""},
@@ -164,6 +164,13 @@ TEST_CASE("claims of the wrong type are refused", "[jwt]") {
              R"({"sub":"a","roles":[1],"exp":)" + exp + "}",
              R"({"sub":"a","tenant":["acme"],"exp":)" + exp + "}",
              R"({"sub":"a","scope":["api.read"],"exp":)" + exp + "}",
+             std::string(R"({"sub":"a","exp":1e30})"),
+             std::string(R"({"sub":"a","exp":-1e30})"),
+             std::string(R"({"sub":"a","exp":1.5e9})"),
+             std::string(R"({"sub":"a","exp":-5})"),
+             std::string(R"({"sub":"a","exp":18446744073709551615})"),
+             R"({"sub":"a","nbf":1e30,"exp":)" + exp + "}",
+             R"({"sub":"a","iat":-1e30,"exp":)" + exp + "}",
              std::string(R"([1,2,3])"),
          }) {
         INFO(payload);

@@ -5,10 +5,13 @@
 #include "store.hpp"
 
 #include <clearance/jwt.hpp>
+#include <clearance/matrix.hpp>
+#include <clearance/openapi.hpp>
 #include <clearance/service.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -160,6 +163,28 @@ auto make_service(store& data, std::string key) {
 
 using service_type = decltype(make_service(std::declval<store&>(), ""));
 
+// The routes' promises, checked by the compiler: changing a handler's
+// requirements so that one breaks stops the build here.
+using clearance::method;
+static_assert(service_type::is_public(method::get, "/health"));
+static_assert(!service_type::is_public(method::get, "/documents"));
+static_assert(!service_type::can_reach<viewer>(method::get, "/admin/users"));
+static_assert(!service_type::can_reach<viewer>(method::post, "/documents"));
+static_assert(service_type::can_reach<editor>(method::post, "/documents"));
+static_assert(!service_type::can_reach<editor>(method::delete_,
+                                               "/documents/{id}"));
+static_assert(service_type::can_reach<admin>(method::delete_,
+                                             "/documents/{id}"));
+
+// And who gets what once a document is named.
+constexpr auto access = clearance::access_matrix<service_type>();
+static_assert(access.access_of(method::get, "/documents/{id}", "viewer") ==
+              clearance::access_kind::owned);
+static_assert(access.access_of(method::get, "/documents/{id}", "admin") ==
+              clearance::access_kind::owned_bypass);
+static_assert(access.access_of(method::delete_, "/documents/{id}", "admin") ==
+              clearance::access_kind::owned);
+
 } // namespace
 
 struct application::impl {
@@ -187,6 +212,24 @@ application::token_for(std::string_view name,
     clearance::token_claims claims{
         found->name, found->tenant, found->roles, {}};
     return impl_->service.authenticator().issue(claims, lifetime);
+}
+
+std::string application::matrix(std::string_view format) {
+    if (format == "markdown")
+        return clearance::matrix_markdown<service_type>();
+    if (format == "json")
+        return clearance::matrix_json<service_type>();
+    throw std::invalid_argument("the matrix format is markdown or json");
+}
+
+std::string application::openapi() {
+    return clearance::openapi_json<service_type>(
+        {.title = "docs-service",
+         .version = "0.1.0",
+         .description = "Private documents with owners, and admin-only "
+                        "user management. Every route is guarded by "
+                        "clearance.",
+         .server_url = "http://127.0.0.1:8080"});
 }
 
 } // namespace docs_service

@@ -43,6 +43,14 @@ public:
     token_for(std::string_view name,
               std::chrono::seconds lifetime = std::chrono::hours{12}) const;
 
+    /// The access matrix of the service's routes, by role: `format` is
+    /// "markdown" or "json" (schema "clearance.access-matrix/1"). Throws
+    /// `std::invalid_argument` for any other format.
+    static std::string matrix(std::string_view format);
+
+    /// An OpenAPI 3.1.0 description of the service, as JSON.
+    static std::string openapi();
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

@@ -4,6 +4,12 @@
 //
 //   docs-service serve [--port N] [--address A] [--db PATH] [--threads N]
 //   docs-service token USER [--db PATH] [--lifetime SECONDS]
+//   docs-service matrix [--format markdown|json]
+//   docs-service openapi
+//
+// `matrix` prints who may call which route, by role; `openapi` prints an
+// OpenAPI 3.1.0 description of the routes. Both are computed from the
+// routes' types and need no database.
 //
 // Tokens are signed with the key in the DOCS_SERVICE_KEY environment
 // variable, or with a public development key when it is not set.
@@ -28,13 +34,26 @@ namespace {
 constexpr std::string_view usage =
     "usage: docs-service serve [--port N] [--address A] [--db PATH] "
     "[--threads N]\n"
-    "       docs-service token USER [--db PATH] [--lifetime SECONDS]\n";
+    "       docs-service token USER [--db PATH] [--lifetime SECONDS]\n"
+    "       docs-service matrix [--format markdown|json]\n"
+    "       docs-service openapi\n";
 
 struct command_line {
     std::string command;
     std::vector<std::string> positional;
     std::map<std::string, std::string, std::less<>> options;
 };
+
+// Each command accepts only its own options, so that a misspelt one is
+// an error rather than silently ignored.
+bool takes_option(std::string_view command, std::string_view name) {
+    if (command == "matrix")
+        return name == "format";
+    if (command == "openapi")
+        return false;
+    return name == "port" || name == "db" || name == "threads" ||
+           name == "address" || name == "lifetime";
+}
 
 std::optional<command_line> parse(int argc, char** argv) {
     if (argc < 2)
@@ -52,8 +71,7 @@ std::optional<command_line> parse(int argc, char** argv) {
         }
     }
     for (auto const& [name, value] : line.options)
-        if (name != "port" && name != "db" && name != "threads" &&
-            name != "address" && name != "lifetime")
+        if (!takes_option(line.command, name))
             return std::nullopt;
     return line;
 }
@@ -158,11 +176,32 @@ int token(command_line const& line) {
     return 0;
 }
 
+int matrix(command_line const& line) {
+    auto format = option(line, "format", "markdown");
+    if (!line.positional.empty() ||
+        (format != "markdown" && format != "json")) {
+        std::cerr << usage;
+        return 2;
+    }
+    std::cout << docs_service::application::matrix(format) << std::flush;
+    return 0;
+}
+
+int openapi(command_line const& line) {
+    if (!line.positional.empty()) {
+        std::cerr << usage;
+        return 2;
+    }
+    std::cout << docs_service::application::openapi() << std::flush;
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     auto line = parse(argc, argv);
-    if (!line || (line->command != "serve" && line->command != "token")) {
+    if (!line || (line->command != "serve" && line->command != "token" &&
+                  line->command != "matrix" && line->command != "openapi")) {
         std::cerr << usage;
         return 2;
     }
@@ -170,6 +209,10 @@ int main(int argc, char** argv) {
         if (line->command == "serve")
             return line->positional.empty() ? serve(*line)
                                             : (std::cerr << usage, 2);
+        if (line->command == "matrix")
+            return matrix(*line);
+        if (line->command == "openapi")
+            return openapi(*line);
         return token(*line);
     } catch (std::exception const& e) {
         std::cerr << "docs-service: " << e.what() << "\n";

@@ -10,6 +10,8 @@
 #include <clearance/context.hpp>
 #include <clearance/guard.hpp>
 #include <clearance/loader.hpp>
+#include <clearance/matrix.hpp>
+#include <clearance/openapi.hpp>
 #include <clearance/peer.hpp>
 #include <clearance/policy.hpp>
 #include <clearance/principal.hpp>

@@ -17,6 +17,7 @@
 #include <clearance/detail/fixed_string.hpp>
 #include <clearance/detail/handler.hpp>
 #include <clearance/detail/report.hpp>
+#include <clearance/detail/type_name.hpp>
 #include <clearance/loader.hpp>
 #include <clearance/policy.hpp>
 #include <clearance/requirements.hpp>
@@ -64,19 +65,6 @@ struct ownership_description {
 };
 
 namespace detail {
-
-// The name of a type as the compiler spells it, at compile time.
-template <class T>
-constexpr std::string_view type_name() noexcept {
-    std::string_view f = __PRETTY_FUNCTION__;
-    auto start = f.find("T = ") + 4;
-#if defined(__clang__)
-    auto end = f.rfind(']');
-#else
-    auto end = f.find_first_of(";]", start);
-#endif
-    return f.substr(start, end - start);
-}
 
 template <class Policy>
 struct permission_known {
@@ -498,17 +486,21 @@ bool same_tenant_as(principal const& who, Resource const& r) {
 /// route.
 template <class Policy, class Handler>
 constexpr role_set roles_reaching() {
-    using analysis = detail::route_analysis_of<
-        Policy, route<method::get, "/", Handler>,
-        typename detail::callable_traits<Handler>::arguments>;
-    if constexpr (analysis::is_public) {
-        role_set all;
-        for (std::size_t i = 0; i < Policy::role_count; ++i)
-            all.set(i);
-        return all;
-    } else {
-        return Policy::roles_holding(analysis::required_permissions);
-    }
+    return []<class... Args>(detail::type_list<Args...>) {
+        if constexpr (((detail::kind_of<Args> ==
+                        detail::parameter_kind::public_marker) ||
+                       ...)) {
+            role_set all;
+            for (std::size_t i = 0; i < Policy::role_count; ++i)
+                all.set(i);
+            return all;
+        } else {
+            permission_set required;
+            [[maybe_unused]] int const each[] = {
+                0, (required |= detail::permissions_of<Policy, Args>(), 0)...};
+            return Policy::roles_holding(required);
+        }
+    }(typename detail::callable_traits<Handler>::arguments{});
 }
 
 /// Whether role `R` of `Policy` can reach a route whose handler has

@@ -10,7 +10,9 @@
 //   other `alg` ("none" included), or carries `jku`, `jwk`, `x5u`,
 //   `x5c` or `crit`, is refused before any signature work, so an
 //   attacker cannot choose how the key is used;
-// - the token is three non-empty base64url parts of bounded length;
+// - the token is three non-empty base64url parts of bounded length, and
+//   its header and payload are JSON objects whose time claims (`exp`,
+//   `nbf`, `iat`), when present, are integers in range;
 // - `exp` is required and enforced, `nbf` enforced, both with a small
 //   leeway; `iss` and `aud` are enforced when configured.
 //
@@ -29,6 +31,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -113,6 +116,29 @@ inline bool is_pinned_header(std::string_view encoded) {
     return true;
 }
 
+// The payload must be an object whose time claims are integers between 0
+// and 2^53: the library converts them without range checks, before it
+// verifies the signature.
+inline bool is_sane_payload(std::string_view encoded) {
+    auto text = jwt::base64_uri_decode(encoded.data(), encoded.size());
+    auto payload = nlohmann::json::parse(text, nullptr, false);
+    if (payload.is_discarded() || !payload.is_object())
+        return false;
+    for (char const* name : {"exp", "nbf", "iat"}) {
+        auto claim = payload.find(name);
+        if (claim == payload.end())
+            continue;
+        if (claim->is_number_unsigned()) {
+            if (claim->get<std::uint64_t>() > (std::uint64_t{1} << 53))
+                return false;
+        } else if (!claim->is_number_integer() ||
+                   claim->get<std::int64_t>() < 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace detail
 
 /// Authenticates bearer JWTs signed with one HS256 key, for `Policy`.
@@ -184,7 +210,11 @@ private:
         if (token.size() > options_.max_token_size ||
             !detail::is_compact_jws(token))
             return std::nullopt;
-        if (!detail::is_pinned_header(token.substr(0, token.find('.'))))
+        auto first_dot = token.find('.');
+        auto second_dot = token.find('.', first_dot + 1);
+        if (!detail::is_pinned_header(token.substr(0, first_dot)) ||
+            !detail::is_sane_payload(
+                token.substr(first_dot + 1, second_dot - first_dot - 1)))
             return std::nullopt;
 
         using namespace jwt::params;

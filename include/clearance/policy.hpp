@@ -23,6 +23,7 @@
 #include <clearance/detail/fixed_string.hpp>
 #include <clearance/detail/report.hpp>
 #include <clearance/detail/type_list.hpp>
+#include <clearance/detail/type_name.hpp>
 #include <clearance/principal.hpp>
 #include <clearance/rules.hpp>
 
@@ -35,12 +36,15 @@
 #include <boost/hana/type.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace clearance {
 
@@ -101,9 +105,34 @@ struct role : detail::role_tag {
     using parents = Inherits;
 };
 
+namespace detail {
+
+// Helpers over packs written as array initialisers rather than fold
+// expressions: compilers limit how deeply a fold may nest (clang++ to
+// 256 operands), and policies may hold hundreds of roles.
+constexpr bool all_of(std::initializer_list<bool> values) noexcept {
+    for (bool v : values)
+        if (!v)
+            return false;
+    return true;
+}
+
+constexpr std::size_t sum_of(std::initializer_list<std::size_t> values) {
+    std::size_t total = 0;
+    for (auto v : values)
+        total += v;
+    return total;
+}
+
+} // namespace detail
+
 /// The roles of a policy, in any order.
-template <Role... Roles>
-struct roles {};
+template <class... Roles>
+struct roles {
+    static_assert(detail::all_of({Role<Roles>...}),
+                  "clearance: every entry of clearance::roles<...> must be "
+                  "a role, made with clearance::role<\"name\", ...>");
+};
 
 /// The OAuth scopes of a policy.
 template <Scope... Scopes>
@@ -111,58 +140,138 @@ struct scopes {};
 
 namespace detail {
 
+// Position of a type in a pack, found by overload resolution against a
+// table that derives from one base per entry: one instantiation per
+// pack, whatever the number of look-ups, so large policies stay cheap to
+// compile. A type absent (or present twice) gives the pack's size.
+template <class T, std::size_t I>
+struct indexed_type {};
+
+template <class Sequence, class... Ts>
+struct index_table;
+
+template <std::size_t... I, class... Ts>
+struct index_table<std::index_sequence<I...>, Ts...> : indexed_type<Ts, I>... {
+};
+
+template <class T, std::size_t I>
+constexpr std::size_t lookup_index(indexed_type<T, I> const*) noexcept {
+    return I;
+}
+
+template <class T>
+constexpr std::size_t lookup_index(void const*) noexcept {
+    return static_cast<std::size_t>(-1);
+}
+
 template <class T, class... Ts>
 constexpr std::size_t index_of() noexcept {
-    constexpr bool matches[] = {std::is_same_v<T, Ts>..., false};
-    std::size_t i = 0;
-    while (i < sizeof...(Ts) && !matches[i])
-        ++i;
-    return i;
+    using table = index_table<std::index_sequence_for<Ts...>, Ts...>;
+    auto i = lookup_index<T>(static_cast<table const*>(nullptr));
+    return i == static_cast<std::size_t>(-1) ? sizeof...(Ts) : i;
 }
 
-// The permissions granted by any of the roles, each once, in order of
-// first appearance.
+// A fixed string holding the text of a constexpr string_view.
+template <auto const& Text>
+constexpr auto as_fixed() {
+    fixed_string<Text.size() + 1> out;
+    for (std::size_t i = 0; i < Text.size(); ++i)
+        out.value[i] = Text[i];
+    return out;
+}
+
+struct granted_entry {
+    std::string_view name;
+    std::string_view type;
+};
+
+// The permissions the roles grant, numbered by name in sorted order.
+// Built with constexpr sorting rather than type-level deduplication, so
+// that the cost grows as n log n in the number of grants.
 template <class... Roles>
-constexpr auto granted_permissions() {
-    namespace hana = boost::hana;
-    auto all = hana::make_tuple(Roles::granted::types...);
-    return hana::fold_left(all, hana::tuple_t<>, [](auto acc, auto some) {
-        return hana::fold_left(some, acc, [](auto seen, auto p) {
-            return hana::if_(hana::contains(seen, p), seen,
-                             hana::append(seen, p));
+struct permission_table {
+    static constexpr std::size_t grant_count = sum_of(
+        {decltype(boost::hana::length(Roles::granted::types))::value...});
+
+    static constexpr std::array<granted_entry, grant_count> sorted = [] {
+        std::array<granted_entry, grant_count> all{};
+        std::size_t at = 0;
+        auto add = [&](auto types) {
+            boost::hana::unpack(types, [&](auto... p) {
+                ((all[at++] = {decltype(p)::type::name,
+                               type_name<typename decltype(p)::type>()}),
+                 ...);
+            });
+        };
+        [[maybe_unused]] int const each[] = {
+            0, (add(Roles::granted::types), 0)...};
+        std::sort(all.begin(), all.end(), [](auto const& a, auto const& b) {
+            return a.name != b.name ? a.name < b.name : a.type < b.type;
         });
-    });
-}
+        return all;
+    }();
 
-template <class... Permissions>
-struct permission_list {
-    static constexpr std::size_t size = sizeof...(Permissions);
+    static constexpr std::size_t size = [] {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < grant_count; ++i)
+            n += i == 0 || sorted[i].name != sorted[i - 1].name;
+        return n;
+    }();
 
+    /// Permission names, in the order of their bits.
+    static constexpr std::array<std::string_view, size> names = [] {
+        std::array<std::string_view, size> out{};
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < grant_count; ++i)
+            if (i == 0 || sorted[i].name != sorted[i - 1].name)
+                out[n++] = sorted[i].name;
+        return out;
+    }();
+
+    static constexpr std::size_t find(std::string_view name) noexcept {
+        auto at = std::lower_bound(names.begin(), names.end(), name);
+        return at != names.end() && *at == name
+                   ? static_cast<std::size_t>(at - names.begin())
+                   : size;
+    }
+
+    /// The bit of permission `P`, or `size` if no role grants it.
     template <class P>
-    static constexpr std::size_t index = index_of<P, Permissions...>();
+    static constexpr std::size_t index = find(P::name);
 
     template <class P>
     static constexpr bool contains = index<P> < size;
 
-    static constexpr std::array<std::string_view, size> names{
-        Permissions::name...};
+    /// A name granted through two different types, or empty.
+    static constexpr std::string_view twin_name = [] {
+        for (std::size_t i = 1; i < grant_count; ++i)
+            if (sorted[i].name == sorted[i - 1].name &&
+                sorted[i].type != sorted[i - 1].type)
+                return sorted[i].name;
+        return std::string_view{};
+    }();
 };
 
-template <class... Roles>
-constexpr auto permission_list_of() {
-    return boost::hana::unpack(granted_permissions<Roles...>(), [](auto... p) {
-        return boost::hana::type_c<
-            permission_list<typename decltype(p)::type...>>;
-    });
+// The first name given twice in `names`, or empty.
+template <std::size_t N>
+constexpr std::string_view
+first_repeated(std::array<std::string_view, N> names) {
+    std::sort(names.begin(), names.end());
+    for (std::size_t i = 1; i < N; ++i)
+        if (names[i] == names[i - 1])
+            return names[i];
+    return {};
 }
 
 template <std::size_t RoleCount>
 struct role_graph {
     std::array<role_set, RoleCount> ancestors{};
     std::array<permission_set, RoleCount> closure{};
+    /// A role on a cycle of inheritance, or RoleCount if there is none.
+    std::size_t first_cyclic = RoleCount;
 };
 
-template <class Permissions, class R, class... Roles>
+template <class Permissions, class R>
 constexpr permission_set direct_grants() {
     permission_set mask;
     boost::hana::unpack(R::granted::types, [&](auto... p) {
@@ -172,56 +281,95 @@ constexpr permission_set direct_grants() {
     return mask;
 }
 
-template <class R, class... Roles>
-constexpr role_set direct_parents() {
-    role_set parents;
-    boost::hana::unpack(R::parents::types, [&](auto... r) {
-        (parents.set(index_of<typename decltype(r)::type, Roles...>()), ...);
-    });
-    return parents;
+template <class R>
+constexpr std::size_t parent_count() {
+    return decltype(boost::hana::length(R::parents::types))::value;
 }
 
-// Depth-first search from every role over the parent edges. Plain
-// constexpr code rather than template recursion: a cycle ends the search
-// and is reported by name instead of as an endless instantiation, and
-// the cost stays roles x edges.
+// The parents of every role, as one list of indices with an offset per
+// role; a parent the policy does not list is left out here and reported
+// by name elsewhere.
+template <class... Roles>
+struct parent_edges {
+    static constexpr std::size_t count = sizeof...(Roles);
+    static constexpr std::size_t edge_capacity =
+        sum_of({parent_count<Roles>()...});
+
+    std::array<std::size_t, count + 1> offsets{};
+    std::array<std::size_t, edge_capacity + 1> targets{};
+
+    constexpr parent_edges() {
+        std::size_t role = 0, edge = 0;
+        auto add_role = [&](auto parents) {
+            offsets[role++] = edge;
+            boost::hana::unpack(parents, [&](auto... parent) {
+                auto add = [&](std::size_t i) {
+                    if (i < count)
+                        targets[edge++] = i;
+                };
+                (void)add;
+                (add(index_of<typename decltype(parent)::type, Roles...>()),
+                 ...);
+            });
+        };
+        [[maybe_unused]] int const each[] = {
+            0, (add_role(Roles::parents::types), 0)...};
+        offsets[count] = edge;
+    }
+};
+
+// One depth-first search over the parent edges, each role's closure
+// computed once from its parents' (post-order): linear in roles plus
+// edges, in plain constexpr code rather than template recursion, so
+// that a cycle is reported by name instead of as an endless
+// instantiation.
 template <class Permissions, class... Roles>
 constexpr role_graph<sizeof...(Roles)> compute_graph() {
     constexpr std::size_t count = sizeof...(Roles);
-    constexpr std::array<role_set, count> parents{
-        direct_parents<Roles, Roles...>()...};
+    constexpr parent_edges<Roles...> edges{};
     constexpr std::array<permission_set, count> grants{
         direct_grants<Permissions, Roles>()...};
     role_graph<count> g;
+    enum class mark : unsigned char { unseen, open, done };
+    std::array<mark, count> marks{};
+    struct frame {
+        std::size_t role;
+        std::size_t next_edge;
+    };
+    std::array<frame, count + 1> stack{};
     for (std::size_t start = 0; start < count; ++start) {
-        std::array<std::size_t, count + 1> stack{};
+        if (marks[start] != mark::unseen)
+            continue;
         std::size_t depth = 0;
-        role_set seen;
-        stack[depth++] = start;
+        stack[depth++] = {start, edges.offsets[start]};
+        marks[start] = mark::open;
         while (depth > 0) {
-            std::size_t current = stack[--depth];
-            for (std::size_t next = 0; next < count; ++next) {
-                if (!parents[current].test(next) || seen.test(next))
-                    continue;
-                seen.set(next);
-                stack[depth++] = next;
+            auto& top = stack[depth - 1];
+            if (top.next_edge < edges.offsets[top.role + 1]) {
+                auto parent = edges.targets[top.next_edge++];
+                if (marks[parent] == mark::unseen) {
+                    marks[parent] = mark::open;
+                    stack[depth++] = {parent, edges.offsets[parent]};
+                } else if (marks[parent] == mark::open &&
+                           g.first_cyclic == count) {
+                    g.first_cyclic = parent;
+                }
+                continue;
             }
+            auto role = top.role;
+            g.closure[role] = grants[role];
+            for (auto e = edges.offsets[role]; e < edges.offsets[role + 1];
+                 ++e) {
+                auto parent = edges.targets[e];
+                g.closure[role] |= g.closure[parent];
+                g.ancestors[role] |= g.ancestors[parent];
+                g.ancestors[role].set(parent);
+            }
+            marks[role] = mark::done;
+            --depth;
         }
-        g.ancestors[start] = seen;
-        g.closure[start] = grants[start];
-        for (std::size_t other = 0; other < count; ++other)
-            if (seen.test(other))
-                g.closure[start] |= grants[other];
     }
     return g;
-}
-
-constexpr bool is_unique_name(std::string_view name,
-                              std::initializer_list<std::string_view> all) {
-    std::size_t seen = 0;
-    for (auto other : all)
-        seen += other == name;
-    return seen <= 1;
 }
 
 template <class R, class... Roles>
@@ -280,30 +428,36 @@ constexpr auto cycle_text(Graph const& parents, Names const& names,
     return std::pair{text, n};
 }
 
-template <class Permissions, class RoleList, class ScopeList>
+template <class RoleList, class ScopeList>
 struct policy_facts;
 
-template <class... Permissions, class... Roles, class... Scopes>
-struct policy_facts<permission_list<Permissions...>, roles<Roles...>,
-                    scopes<Scopes...>> {
+template <class... Roles, class... Scopes>
+struct policy_facts<roles<Roles...>, scopes<Scopes...>> {
     static constexpr std::size_t count = sizeof...(Roles);
+    using permissions = permission_table<Roles...>;
 
     static constexpr std::array<std::string_view, count> names{Roles::name...};
 
-    static constexpr std::array<role_set, count> parents{
-        direct_parents<Roles, Roles...>()...};
+    static constexpr std::size_t first_cyclic =
+        compute_graph<permissions, Roles...>().first_cyclic;
 
-    static constexpr std::size_t first_cyclic = [] {
-        auto g = compute_graph<permission_list<Permissions...>, Roles...>();
-        for (std::size_t i = 0; i < count; ++i)
-            if (g.ancestors[i].test(i))
-                return i;
-        return count;
-    }();
+    static constexpr std::string_view twin_role = first_repeated(names);
+    static constexpr std::string_view twin_scope = first_repeated(
+        std::array<std::string_view, sizeof...(Scopes)>{Scopes::name...});
+
+    // Only needed to name a cycle, so only computed then.
+    static constexpr std::array<role_set, count> parent_sets() {
+        constexpr parent_edges<Roles...> edges{};
+        std::array<role_set, count> out{};
+        for (std::size_t r = 0; r < count; ++r)
+            for (auto e = edges.offsets[r]; e < edges.offsets[r + 1]; ++e)
+                out[r].set(edges.targets[e]);
+        return out;
+    }
 
     template <std::size_t Start>
     static constexpr auto cycle_label() {
-        constexpr auto built = cycle_text<count>(parents, names, Start);
+        constexpr auto built = cycle_text<count>(parent_sets(), names, Start);
         fixed_string<built.second + 1> label;
         for (std::size_t i = 0; i < built.second; ++i)
             label.value[i] = built.first[i];
@@ -313,38 +467,19 @@ struct policy_facts<permission_list<Permissions...>, roles<Roles...>,
     template <class R>
     using unlisted_parent = std::bool_constant<parents_listed<R, Roles...>()>;
 
-    template <class R>
-    using unique_role =
-        std::bool_constant<is_unique_name(R::name, {Roles::name...})>;
-
-    template <class P>
-    using unique_permission =
-        std::bool_constant<is_unique_name(P::name, {Permissions::name...})>;
-
-    template <class S>
-    using unique_scope =
-        std::bool_constant<is_unique_name(S::name, {Scopes::name...})>;
-
     static constexpr auto first_violation() {
         using no_parent =
             typename first_failing<unlisted_parent, type_list<Roles...>>::type;
-        using twin_role =
-            typename first_failing<unique_role, type_list<Roles...>>::type;
-        using twin_permission =
-            typename first_failing<unique_permission,
-                                   type_list<Permissions...>>::type;
-        using twin_scope =
-            typename first_failing<unique_scope, type_list<Scopes...>>::type;
         if constexpr (!std::is_void_v<no_parent>)
             return rules::inherited_roles_are_in_policy<no_parent::fixed_name,
                                                         false>{};
-        else if constexpr (!std::is_void_v<twin_role>)
-            return rules::role_names_are_unique<twin_role::fixed_name, false>{};
-        else if constexpr (!std::is_void_v<twin_permission>)
+        else if constexpr (!twin_role.empty())
+            return rules::role_names_are_unique<as_fixed<twin_role>(), false>{};
+        else if constexpr (!permissions::twin_name.empty())
             return rules::permission_names_are_unique<
-                twin_permission::fixed_name, false>{};
-        else if constexpr (!std::is_void_v<twin_scope>)
-            return rules::scope_names_are_unique<twin_scope::fixed_name,
+                as_fixed<permissions::twin_name>(), false>{};
+        else if constexpr (!twin_scope.empty())
+            return rules::scope_names_are_unique<as_fixed<twin_scope>(),
                                                  false>{};
         else if constexpr (first_cyclic < count)
             return rules::role_inheritance_is_acyclic<
@@ -361,9 +496,7 @@ struct policy_violation;
 
 template <class... Roles, class ScopeList>
 struct policy_violation<roles<Roles...>, ScopeList> {
-    using type = typename policy_facts<
-        typename decltype(permission_list_of<Roles...>())::type,
-        roles<Roles...>, ScopeList>::violation;
+    using type = typename policy_facts<roles<Roles...>, ScopeList>::violation;
 };
 
 } // namespace detail
@@ -400,8 +533,7 @@ struct policy<roles<Roles...>, scopes<Scopes...>> {
                   "value before including clearance");
 
     /// The permissions the roles grant, each once.
-    using permissions =
-        typename decltype(detail::permission_list_of<Roles...>())::type;
+    using permissions = detail::permission_table<Roles...>;
 
     static constexpr std::size_t permission_count = permissions::size;
 
@@ -437,7 +569,7 @@ private:
         detail::compute_graph<permissions, Roles...>();
 
     using violation =
-        typename detail::policy_facts<permissions, roles<Roles...>,
+        typename detail::policy_facts<roles<Roles...>,
                                       scopes<Scopes...>>::violation;
 
     // Exactly one error, naming the first broken rule, if any.

@@ -160,6 +160,9 @@ struct route_description {
     std::string_view method_name;
     std::string_view path_template;
     bool is_public = false;
+    /// Whether principals who may not call the route get the 404 of an
+    /// unknown path (see `clearance::hidden`).
+    bool is_hidden = false;
     permission_set permissions;
     scope_set scopes;
     std::span<path_parameter_description const> path_parameters;
@@ -252,6 +255,7 @@ struct route_description_of {
                                              method_name(Route::verb),
                                              Route::path_template.view(),
                                              analysis::is_public,
+                                             analysis::is_hidden,
                                              analysis::required_permissions,
                                              analysis::required_scopes,
                                              path_parameters,
