@@ -57,6 +57,11 @@ private:
                                        clearance::peer_address const& peer) {
             return (*app)(req, peer);
         }
+        std::optional<clearance::response>
+        screen(clearance::request const& req,
+               clearance::peer_address const& peer) {
+            return app->screen(req, peer);
+        }
     };
     using server_type = clearance::server<handler>;
 
@@ -250,6 +255,22 @@ TEST_CASE("an admin's listing covers the tenant", "[docs-service]") {
     auto eve = json_of(call("GET", "/documents", service().token("eve")));
     REQUIRE(eve["documents"].size() == 1);
     CHECK(eve["documents"][0]["id"] == 3);
+}
+
+TEST_CASE("a refused request is answered before its body is read",
+          "[docs-service]") {
+    // The body is announced but never sent: only screening can answer.
+    auto r = test_http::parse(test_http::exchange(
+        service().port(), "POST /documents HTTP/1.1\r\nHost: localhost\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: 900000\r\n\r\n"));
+    CHECK(r.result() == http::status::unauthorized);
+    auto bob = test_http::parse(test_http::exchange(
+        service().port(), "POST /documents HTTP/1.1\r\nHost: localhost\r\n"
+                          "Authorization: Bearer " +
+                              service().token("bob") +
+                              "\r\nContent-Length: 900000\r\n\r\n"));
+    CHECK(bob.result() == http::status::forbidden);
 }
 
 TEST_CASE("HEAD is guarded like GET and has no body", "[docs-service]") {

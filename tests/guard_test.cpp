@@ -127,6 +127,11 @@ auto make_test_service() {
             [](granted<can_remove>, owned<record, clearance::same_tenant> r) {
                 return text("removed " + std::to_string(r->id));
             }),
+        get<"/closing">([](public_route) {
+            auto r = text("bye");
+            r.keep_alive(false);
+            return r;
+        }),
         get<"/context">([](public_route, request_context const& c) {
             return text(std::string(c.path) + "?" + std::string(c.query));
         }),
@@ -305,8 +310,10 @@ TEST_CASE("path parameters are converted or answered 400", "[guard]") {
 TEST_CASE("scopes are required like permissions", "[guard]") {
     CHECK(ask(http::verb::get, "/reports", "scoped").body() ==
           "reports for scoped");
-    CHECK(ask(http::verb::get, "/reports", "olga").result() ==
-          http::status::forbidden);
+    auto refused = ask(http::verb::get, "/reports", "olga");
+    CHECK(refused.result() == http::status::forbidden);
+    CHECK(refused[http::field::www_authenticate] ==
+          R"(Bearer realm="tests", error="insufficient_scope", scope="api.read")");
 }
 
 TEST_CASE("routing is exact and methods are checked", "[guard]") {
@@ -321,7 +328,12 @@ TEST_CASE("routing is exact and methods are checked", "[guard]") {
     auto r = ask(http::verb::patch, "/records/1", "ann");
     CHECK(r.result() == http::status::method_not_allowed);
     CHECK(r[http::field::allow] == "GET, HEAD, PUT, DELETE");
-    // The method is checked before credentials: 405 needs no token.
+    // Which methods a guarded path serves is for authenticated callers:
+    // anyone else gets the 401 first. A public path answers 405 at once.
+    CHECK(ask(http::verb::patch, "/records/1").result() ==
+          http::status::unauthorized);
+    CHECK(ask(http::verb::patch, "/records/1", "mallory").result() ==
+          http::status::unauthorized);
     CHECK(ask(http::verb::post, "/open").result() ==
           http::status::method_not_allowed);
 }
@@ -337,6 +349,11 @@ TEST_CASE("HEAD runs the GET route's guard and sends no body", "[guard]") {
           http::status::unauthorized);
     CHECK(ask(http::verb::head, "/records/2", "ann").result() ==
           http::status::not_found);
+}
+
+TEST_CASE("a handler may close the connection", "[guard]") {
+    CHECK(ask(http::verb::get, "/closing").keep_alive() == false);
+    CHECK(ask(http::verb::get, "/open").keep_alive() == true);
 }
 
 TEST_CASE("handlers see the canonical path", "[guard]") {
@@ -362,7 +379,7 @@ TEST_CASE("compile-time queries answer who can reach a route", "[guard]") {
 
 TEST_CASE("a service answers questions about its routes", "[guard]") {
     using m = clearance::method;
-    STATIC_REQUIRE(service_type::route_count == 10);
+    STATIC_REQUIRE(service_type::route_count == 11);
     STATIC_REQUIRE(service_type::is_public(m::get, "/open"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/me"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/nowhere"));
@@ -376,7 +393,7 @@ TEST_CASE("a service answers questions about its routes", "[guard]") {
     STATIC_REQUIRE(service_type::can_reach<auditor>(m::get, "/open"));
     STATIC_REQUIRE(service_type::reachable_by<reader>() ==
                    std::array{true, true, true, false, true, true, false, true,
-                              false, false});
+                              true, false, false});
 
     constexpr auto const& parts = service_type::routes[4];
     STATIC_REQUIRE(parts.path_template == "/items/{name}/parts/{n}");
@@ -502,7 +519,8 @@ TEST_CASE("CORS preflights are answered from the routes, never a handler",
     CHECK(preflight.body().empty());
 
     // A method the path does not serve, an unknown origin, or a plain
-    // OPTIONS: treated as a method the route does not serve.
+    // OPTIONS: treated as a method the route does not serve, so on this
+    // guarded path a caller without credentials gets 401 first.
     CHECK(ask_with(http::verb::options, "/records/1",
                    {{f::host, "h"},
                     {f::origin, "https://app.example"},
@@ -512,9 +530,12 @@ TEST_CASE("CORS preflights are answered from the routes, never a handler",
                              {{f::host, "h"},
                               {f::origin, "https://evil.example"},
                               {f::access_control_request_method, "PUT"}});
-    CHECK(stranger.result() == http::status::method_not_allowed);
+    CHECK(stranger.result() == http::status::unauthorized);
     CHECK(stranger[f::access_control_allow_origin] == "");
     CHECK(ask_with(http::verb::options, "/records/1", {{f::host, "h"}})
+              .result() == http::status::unauthorized);
+    CHECK(ask_with(http::verb::options, "/records/1",
+                   {{f::host, "h"}, {f::authorization, "Bearer ben"}})
               .result() == http::status::method_not_allowed);
     // Hidden routes stay hidden from preflights, which carry no token.
     CHECK(ask_with(http::verb::options, "/admin/1",

@@ -222,6 +222,8 @@ TEST_CASE("the bearer header is can_read strictly", "[jwt]") {
     CHECK(with("bearer " + token) == outcome::authenticated);
     CHECK(with("BEARER " + token) == outcome::authenticated);
     CHECK(with("Bearer") == outcome::malformed);
+    CHECK(with("Bearer\t" + token) == outcome::malformed);
+    CHECK(with("Bearerx " + token) == outcome::malformed);
     CHECK(with("Bearer ") == outcome::malformed);
     CHECK(with("Bearer " + token + " x") == outcome::malformed);
     CHECK(with("Bearer garbage") == outcome::invalid);

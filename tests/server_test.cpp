@@ -9,9 +9,12 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <future>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -77,17 +80,74 @@ clearance::server_options test_options() {
 
 using echo_server = clearance::server<decltype(&echo)>;
 
+// What the screening handler below saw, shared by its copies and
+// threads.
+struct screening_log {
+    std::atomic<int> screened{0};
+    std::atomic<int> handled{0};
+    std::atomic<bool> screen_saw_a_body{false};
+    std::atomic<bool> screen_saw_the_header{true};
+};
+
+// A handler that screens like a guard: a request without
+// `X-Test-Allow: yes` is refused 401 from its header alone, and
+// /screen-throw makes the screen throw. Requests let through are
+// answered by `echo`.
+struct screening_echo {
+    std::shared_ptr<screening_log> log = std::make_shared<screening_log>();
+
+    std::optional<clearance::response> screen(clearance::request const& req,
+                                              clearance::peer_address const&) {
+        ++log->screened;
+        if (!req.body().empty()) {
+            log->screen_saw_a_body = true;
+        }
+        if (req[http::field::host] != "x") {
+            log->screen_saw_the_header = false;
+        }
+        if (req.target() == "/screen-throw") {
+            throw std::runtime_error{"secret detail"};
+        }
+        if (req["X-Test-Allow"] == "yes") {
+            return std::nullopt;
+        }
+        auto refusal = clearance::error_response(http::status::unauthorized,
+                                                 req.version());
+        refusal.set(http::field::www_authenticate, "Bearer");
+        return refusal;
+    }
+
+    clearance::response operator()(clearance::request&& req,
+                                   clearance::peer_address const& peer) {
+        ++log->handled;
+        return echo(std::move(req), peer);
+    }
+};
+
+// A handler whose screen has the wrong return type: the server must
+// reject it rather than serve it unscreened.
+struct misdeclared_screen {
+    bool screen(clearance::request const&, clearance::peer_address const&) {
+        return true;
+    }
+    clearance::response operator()(clearance::request&&,
+                                   clearance::peer_address const&) {
+        return {};
+    }
+};
+
 // A server running on a background thread for the length of a test.
-class running_server {
+template <class Handler>
+class serving {
 public:
-    explicit running_server(clearance::server_options options = test_options())
-        : server_{&echo, std::move(options)}
+    serving(Handler handler, clearance::server_options options)
+        : server_{std::move(handler), std::move(options)}
         , done_{std::async(std::launch::async, [this] { server_.run(); })} {}
 
-    running_server(running_server const&) = delete;
-    running_server& operator=(running_server const&) = delete;
+    serving(serving const&) = delete;
+    serving& operator=(serving const&) = delete;
 
-    ~running_server() {
+    ~serving() {
         server_.stop();
         if (done_.valid()) {
             done_.wait();
@@ -108,8 +168,30 @@ public:
     }
 
 private:
-    echo_server server_;
+    clearance::server<Handler> server_;
     std::future<void> done_;
+};
+
+// The echo server most tests use.
+class running_server : public serving<decltype(&echo)> {
+public:
+    explicit running_server(clearance::server_options options = test_options())
+        : serving{&echo, std::move(options)} {}
+};
+
+// A screening server and what its handler saw.
+class screening_server : public serving<screening_echo> {
+public:
+    explicit screening_server(
+        screening_echo handler = {},
+        clearance::server_options options = test_options())
+        : serving{handler, std::move(options)}
+        , log_{handler.log} {}
+
+    screening_log const& log() const noexcept { return *log_; }
+
+private:
+    std::shared_ptr<screening_log> log_;
 };
 
 clearance::request make_request(http::verb method, std::string target,
@@ -194,6 +276,9 @@ private:
     boost::beast::tcp_stream stream_{io_};
     boost::beast::flat_buffer buffer_;
 };
+
+std::string const unauthorized_body =
+    R"({"error":"unauthorized","message":"valid credentials are required"})";
 
 std::string const internal_error_body =
     R"({"error":"internal_error",)"
@@ -450,4 +535,311 @@ TEST_CASE("an address that cannot be bound throws", "[server]") {
     options.address = "localhost";
     CHECK_THROWS_WITH(echo_server(&echo, options),
                       Catch::Contains("\"localhost\" is not a numeric IP"));
+}
+
+TEST_CASE("a handler with a screen is a ScreeningHandler", "[server]") {
+    STATIC_REQUIRE(clearance::ScreeningHandler<screening_echo>);
+    STATIC_REQUIRE_FALSE(clearance::ScreeningHandler<decltype(&echo)>);
+    // A screen with the wrong signature is noticed, so that the server
+    // can refuse to compile rather than skip it.
+    STATIC_REQUIRE_FALSE(clearance::ScreeningHandler<misdeclared_screen>);
+    STATIC_REQUIRE(clearance::detail::DeclaresScreen<misdeclared_screen>);
+    STATIC_REQUIRE_FALSE(clearance::detail::DeclaresScreen<decltype(&echo)>);
+}
+
+TEST_CASE("a screen refuses a large body without waiting for it", "[server]") {
+    auto options = test_options();
+    // Were the server to wait for the body, the client would give up
+    // long before this.
+    options.read_timeout = 10s;
+    screening_server server{{}, options};
+    client c{server.port()};
+    auto const start = std::chrono::steady_clock::now();
+    c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
+           "Content-Length: 10000000\r\n\r\n");
+    auto const res = c.receive();
+    CHECK(std::chrono::steady_clock::now() - start < 1s);
+    // 401, not 413: the body limit applies only to admitted requests.
+    CHECK(res.result() == http::status::unauthorized);
+    CHECK(res.body() == unauthorized_body);
+    CHECK(res[http::field::www_authenticate] == "Bearer");
+    CHECK(res[http::field::connection] == "close");
+    CHECK(c.closed());
+    CHECK(server.log().screened == 1);
+    CHECK(server.log().handled == 0);
+    CHECK(server.log().screen_saw_the_header);
+}
+
+TEST_CASE("a screen's refusal closes a connection with an unread body",
+          "[server]") {
+    screening_server server;
+    client c{server.port()};
+
+    SECTION("a small body") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
+               "Content-Length: 5\r\n\r\nhello");
+    }
+    SECTION("a malformed chunked body, which would have been a 400") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
+               "Transfer-Encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n");
+    }
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::unauthorized);
+    CHECK(res.body() == unauthorized_body);
+    CHECK_FALSE(res.keep_alive());
+    CHECK(c.closed());
+    CHECK(server.log().handled == 0);
+}
+
+TEST_CASE("a screen's refusal of a request without a body keeps the "
+          "connection",
+          "[server]") {
+    screening_server server;
+    client c{server.port()};
+
+    SECTION("no Content-Length") {
+        c.send("GET /secret HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    SECTION("Content-Length: 0") {
+        c.send("POST /secret HTTP/1.1\r\nHost: x\r\n"
+               "Content-Length: 0\r\n\r\n");
+    }
+    auto const refused = c.receive();
+    CHECK(refused.result() == http::status::unauthorized);
+    CHECK(refused.keep_alive());
+
+    c.send("GET /next HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n\r\n");
+    CHECK(c.receive().body() == "GET /next");
+    CHECK(server.log().handled == 1);
+}
+
+TEST_CASE("a request the screen lets through reaches the handler whole",
+          "[server]") {
+    screening_server server;
+    client c{server.port()};
+
+    SECTION("with Content-Length") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n"
+               "Content-Length: 5\r\n\r\nhello");
+    }
+    SECTION("chunked") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n"
+               "3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n");
+    }
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::ok);
+    CHECK(res.body() == "POST /echo hello");
+    CHECK(res.keep_alive());
+    CHECK(server.log().screened == 1);
+    CHECK(server.log().handled == 1);
+    // The screen judged the header before any of the body was read.
+    CHECK_FALSE(server.log().screen_saw_a_body);
+    CHECK(server.log().screen_saw_the_header);
+}
+
+TEST_CASE("the body limits apply to requests the screen lets through",
+          "[server]") {
+    screening_server server;
+    client c{server.port()};
+    std::string const refusal = R"({"error":"payload_too_large",)"
+                                R"("message":"the request body is too large"})";
+
+    SECTION("a declared length, before the body is sent") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n"
+               "Content-Length: 1000\r\n\r\n");
+    }
+    SECTION("a chunked body, while it is read") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n"
+               "64\r\n" +
+               std::string(100, 'a') + "\r\n0\r\n\r\n");
+    }
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::payload_too_large);
+    CHECK(res.body() == refusal);
+    CHECK(c.closed());
+    CHECK(server.log().handled == 0);
+}
+
+TEST_CASE("100-continue is sent only once the screen has passed", "[server]") {
+    screening_server server;
+    client c{server.port()};
+
+    SECTION("a refused request gets its refusal instead") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+               "Content-Length: 5\r\n\r\n");
+        auto const res = c.receive();
+        CHECK(res.result() == http::status::unauthorized);
+        CHECK(res.body() == unauthorized_body);
+        CHECK(c.closed());
+        CHECK(server.log().handled == 0);
+    }
+    SECTION("an admitted request is told to send its body") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+               "X-Test-Allow: yes\r\nContent-Length: 5\r\n\r\n");
+        CHECK(c.receive().result() == http::status::continue_);
+        c.send("hello");
+        auto const res = c.receive();
+        CHECK(res.result() == http::status::ok);
+        CHECK(res.body() == "POST /echo hello");
+        CHECK(server.log().handled == 1);
+    }
+}
+
+TEST_CASE("a throwing screen is answered 500", "[server]") {
+    screening_server server;
+    client c{server.port()};
+
+    SECTION("and a connection without a body serves on") {
+        c.send("GET /screen-throw HTTP/1.1\r\nHost: x\r\n\r\n");
+        auto const res = c.receive();
+        CHECK(res.result() == http::status::internal_server_error);
+        CHECK(res.body() == internal_error_body);
+        CHECK(res.keep_alive());
+        c.send("GET /after HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n\r\n");
+        CHECK(c.receive().body() == "GET /after");
+        CHECK(server.log().handled == 1);
+    }
+    SECTION("and a connection with an unread body closes") {
+        c.send("POST /screen-throw HTTP/1.1\r\nHost: x\r\n"
+               "X-Test-Allow: yes\r\nContent-Length: 5\r\n\r\nhello");
+        auto const res = c.receive();
+        CHECK(res.result() == http::status::internal_server_error);
+        CHECK(res.body() == internal_error_body);
+        CHECK_FALSE(res.keep_alive());
+        CHECK(c.closed());
+        CHECK(server.log().handled == 0);
+    }
+}
+
+// The default target and header limits, on a screening server.
+clearance::server_options target_options() {
+    clearance::server_options const defaults;
+    auto options = test_options();
+    options.header_limit = defaults.header_limit;
+    options.target_limit = defaults.target_limit;
+    return options;
+}
+
+TEST_CASE("a target within target_limit passes", "[server]") {
+    clearance::server_options const defaults;
+    CHECK(defaults.target_limit == 8 * 1024);
+    CHECK(defaults.header_limit == 16 * 1024);
+    screening_server server{{}, target_options()};
+    client c{server.port()};
+    std::string const target = "/" + std::string(7999, 'a');
+    c.send("GET " + target +
+           " HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n\r\n");
+    CHECK(c.receive().body() == "GET " + target);
+    CHECK(server.log().handled == 1);
+}
+
+TEST_CASE("a target over target_limit is answered 414", "[server]") {
+    screening_server server{{}, target_options()};
+    client c{server.port()};
+    std::string const refusal =
+        R"({"error":"uri_too_long",)"
+        R"("message":"the request target is too long"})";
+
+    SECTION("a target of 9000 bytes is refused, before the screen") {
+        c.send("GET /" + std::string(8999, 'a') +
+               " HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n\r\n");
+    }
+    SECTION("even when the header is too large as well") {
+        c.send("GET /" + std::string(8999, 'a') +
+               " HTTP/1.1\r\nHost: x\r\nX-Padding: " +
+               std::string(10'000, 'b') + "\r\n\r\n");
+    }
+    SECTION("even when the target alone is over the header limit") {
+        c.send("GET /" + std::string(19'999, 'a') +
+               " HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::uri_too_long);
+    CHECK(res.body() == refusal);
+    CHECK_FALSE(res.keep_alive());
+    CHECK(c.closed());
+    CHECK(server.log().screened == 0);
+    CHECK(server.log().handled == 0);
+}
+
+TEST_CASE("a target over target_limit is answered 414 even when the header "
+          "that follows it is too large",
+          "[server]") {
+    auto options = target_options();
+    options.target_limit = 100;
+    screening_server server{{}, options};
+    client c{server.port()};
+    // The server parses a request line that arrives in its first read
+    // before the rest, and no longer holds it when the header limit is
+    // reached.
+    c.send("GET /" + std::string(299, 'a') + " HTTP/1.1\r\nHost: x\r\n");
+    std::this_thread::sleep_for(50ms);
+    c.send("X-Padding: " + std::string(20'000, 'b') + "\r\n\r\n");
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::uri_too_long);
+    CHECK(c.closed());
+    CHECK(server.log().screened == 0);
+}
+
+TEST_CASE("a header over header_limit with a short target is answered 431",
+          "[server]") {
+    screening_server server{{}, target_options()};
+    client c{server.port()};
+    c.send("GET /short HTTP/1.1\r\nHost: x\r\nX-Padding: " +
+           std::string(20'000, 'b') + "\r\n\r\n");
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::request_header_fields_too_large);
+    CHECK(c.closed());
+    CHECK(server.log().screened == 0);
+}
+
+TEST_CASE("a connection closes after max_requests_per_connection", "[server]") {
+    auto options = test_options();
+    options.max_requests_per_connection = 3;
+    running_server server{options};
+    client c{server.port()};
+    for (std::string const name : {"/first", "/second"}) {
+        c.send(make_request(http::verb::get, name));
+        auto const res = c.receive();
+        CHECK(res.body() == "GET " + name);
+        CHECK(res.keep_alive());
+    }
+    c.send(make_request(http::verb::get, "/third"));
+    auto const last = c.receive();
+    CHECK(last.body() == "GET /third");
+    CHECK(last[http::field::connection] == "close");
+    CHECK(c.closed());
+
+    client next{server.port()};
+    next.send(make_request(http::verb::get, "/again"));
+    CHECK(next.receive().body() == "GET /again");
+}
+
+TEST_CASE("max_requests_per_connection counts refusals by the screen",
+          "[server]") {
+    auto options = test_options();
+    options.max_requests_per_connection = 2;
+    screening_server server{{}, options};
+    client c{server.port()};
+    c.send("GET /refused HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(c.receive().keep_alive());
+    c.send("GET /refused HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto const last = c.receive();
+    CHECK(last.result() == http::status::unauthorized);
+    CHECK(last[http::field::connection] == "close");
+    CHECK(c.closed());
+}
+
+TEST_CASE("max_requests_per_connection of 0 acts as 1", "[server]") {
+    auto options = test_options();
+    options.max_requests_per_connection = 0;
+    running_server server{options};
+    client c{server.port()};
+    c.send(make_request(http::verb::get, "/only"));
+    auto const res = c.receive();
+    CHECK(res.body() == "GET /only");
+    CHECK_FALSE(res.keep_alive());
+    CHECK(c.closed());
 }

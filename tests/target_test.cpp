@@ -107,6 +107,12 @@ TEST_CASE("ambiguous targets are refused", "[target]") {
              "/a/%2E",
              "/a?b#c",
              "/a?b c",
+             "/a?b=%zz",
+             "/a?b=%u0041",
+             "/a?b=%00",
+             "/a?b=%1F",
+             "/a?b=%7f",
+             "/a?b=%4",
          }) {
         INFO(bad);
         CHECK_FALSE(canonicalize_target(bad).has_value());

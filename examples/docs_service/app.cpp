@@ -203,6 +203,12 @@ application::operator()(clearance::request const& req,
     return impl_->service(req, peer);
 }
 
+std::optional<clearance::response>
+application::screen(clearance::request const& req,
+                    clearance::peer_address const& peer) const {
+    return impl_->service.screen(req, peer);
+}
+
 std::optional<std::string>
 application::token_for(std::string_view name,
                        std::chrono::seconds lifetime) const {

@@ -37,6 +37,13 @@ public:
     clearance::response operator()(clearance::request const& req,
                                    clearance::peer_address const& peer) const;
 
+    /// Runs every check that needs no request body (see
+    /// `clearance::service::screen`): the server calls it before it reads
+    /// a body. Safe to call from several threads.
+    std::optional<clearance::response>
+    screen(clearance::request const& req,
+           clearance::peer_address const& peer) const;
+
     /// A bearer token for the user named `name`, valid for `lifetime`,
     /// or nothing if there is no such user.
     std::optional<std::string>

@@ -98,6 +98,23 @@ std::string signing_key() {
     return std::string(docs_service::development_key);
 }
 
+// The server calls `screen` after reading a request's header and before
+// its body, so that refused clients never make it read one.
+struct handler {
+    docs_service::application const* app;
+
+    clearance::response operator()(clearance::request&& req,
+                                   clearance::peer_address const& peer) {
+        return (*app)(req, peer);
+    }
+
+    std::optional<clearance::response>
+    screen(clearance::request const& req,
+           clearance::peer_address const& peer) {
+        return app->screen(req, peer);
+    }
+};
+
 int serve(command_line const& line) {
     auto port = number<std::uint16_t>(option(line, "port", "8080"));
     auto threads = number<unsigned>(option(line, "threads", "0"));
@@ -113,11 +130,7 @@ int serve(command_line const& line) {
     options.address = option(line, "address", "127.0.0.1");
     options.port = *port;
     options.threads = *threads;
-    clearance::server server(
-        [&app](clearance::request&& req, clearance::peer_address const& peer) {
-            return app(req, peer);
-        },
-        options);
+    clearance::server server(handler{&app}, options);
 
     auto base =
         "http://" + options.address + ":" + std::to_string(server.port());

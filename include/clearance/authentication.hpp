@@ -105,6 +105,11 @@ inline bearer_credentials read_bearer(request const& r) {
     if (std::next(first) != last)
         return {bearer_credentials::kind::malformed, {}};
     std::string_view value = first->value();
+    // "Bearer" followed by anything but a space (a tab, say) is a bearer
+    // header written wrongly, not another scheme.
+    if (value.size() > 6 && detail::iequals(value.substr(0, 6), "Bearer") &&
+        value[6] != ' ')
+        return {bearer_credentials::kind::malformed, {}};
     auto space = value.find(' ');
     if (space == std::string_view::npos) {
         // A bare "Bearer" is a bearer header with an empty token.

@@ -5,9 +5,29 @@
 // Beast's networking. It reads HTTP/1.1 requests from connections,
 // hands each to a handler together with the address of the peer, and
 // writes back the handler's response. The protocol limits (timeouts,
-// header and body sizes, the number of connections) are enforced here,
-// so that a handler never sees a request that broke them and a slow or
-// hostile client costs a bounded amount of memory and time.
+// header, target and body sizes, requests per connection, the number of
+// connections) are enforced here, so that a handler never sees a
+// request that broke them and a slow or hostile client costs a bounded
+// amount of memory and time.
+//
+// Each request goes through the same steps, in this order:
+//
+//  1. header: the request line and header fields are read, within
+//     `read_timeout` and `header_limit` (431); a malformed header is
+//     answered 400;
+//  2. limits: a target longer than `target_limit` is answered 414;
+//  3. screen: a handler that has a `screen` member (`ScreeningHandler`)
+//     judges the header alone and may answer at once, so that a client
+//     the guard refuses never makes the server read or parse a body, and
+//     its refusal never depends on what that body holds;
+//  4. body: a body declared or found longer than `body_limit` is
+//     answered 413; a client that asked for 100-continue is told to send
+//     its body only now, once screening has passed;
+//  5. handler: the whole request is passed to the handler, and its
+//     response written back.
+//
+// Every refusal of steps 1, 2 and 4 closes the connection. After
+// `max_requests_per_connection` requests the connection closes too.
 
 #include <clearance/peer.hpp>
 #include <clearance/response.hpp>
@@ -30,6 +50,7 @@
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/none.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -80,13 +101,32 @@ struct server_options {
     std::chrono::milliseconds write_timeout{10'000};
 
     /// The largest request line plus header fields, in bytes. A larger
-    /// request is answered 431 and the connection closed.
-    std::size_t header_limit = 8 * 1024;
+    /// header is answered 431 and the connection closed; 414 when what
+    /// was read of it already shows a target longer than
+    /// `target_limit`. The default leaves room for a target of
+    /// `target_limit` beside ordinary header fields.
+    std::size_t header_limit = 16 * 1024;
+
+    /// The longest request target (path and query, as sent), in bytes.
+    /// A longer one is answered 414 and the connection closed, before
+    /// the handler or its screen sees the request. The request line
+    /// counts towards `header_limit` too, so a target can only reach the
+    /// handler when it also fits there.
+    std::size_t target_limit = 8 * 1024;
 
     /// The largest request body, in bytes. A larger one is answered 413
     /// and the connection closed; when the request declares its length
     /// in Content-Length, this happens before any of the body is read.
+    /// The limit is applied after screening, so a request the screen
+    /// refuses gets the screen's answer whatever length it declares.
     std::uint64_t body_limit = 1024 * 1024;
+
+    /// The most requests served on one kept-alive connection. The
+    /// response to the last one carries `Connection: close` and the
+    /// server then closes the connection, so that no client holds a
+    /// connection forever and clients spread over the server's
+    /// connections as they reconnect. 0 acts as 1.
+    std::size_t max_requests_per_connection = 1000;
 
     /// The most connections served at once. Further connections are
     /// accepted and closed at once, so that they neither wait in the
@@ -105,28 +145,82 @@ template <class Handler>
 concept ServerHandler = std::move_constructible<Handler> &&
     std::is_invocable_r_v<response, Handler&, request&&, peer_address const&>;
 
+/// Satisfied by a `ServerHandler` that can also judge a request from its
+/// header alone: `handler.screen(req, peer)`, where `req` holds the
+/// method, target, version and header fields of the request and an
+/// empty body, returns either the response that refuses the request or
+/// `std::nullopt` to let it through.
+///
+/// The server calls `screen` before it reads the body, so that a client
+/// the guard refuses cannot make the server read or parse a body, and a
+/// malformed or oversized body cannot turn the guard's 401 or 403 into
+/// a 400 or 413. A request let through is then read whole and passed to
+/// the handler as usual.
+template <class Handler>
+concept ScreeningHandler = ServerHandler<Handler> &&
+    requires(Handler& h, request const& r, peer_address const& p) {
+    { h.screen(r, p) } -> std::same_as<std::optional<response>>;
+};
+
+namespace detail {
+
+// Whether a handler looks as if it meant to screen requests: it has a
+// member named screen, or one callable with a request header and a
+// peer. A handler that does but is not a ScreeningHandler would
+// otherwise be served without screening, silently.
+template <class Handler>
+concept NamesScreen = requires {
+    &Handler::screen;
+};
+
+template <class Handler>
+concept CallsScreen = requires(Handler& h, request const& r,
+                               peer_address const& p) {
+    h.screen(r, p);
+};
+
+template <class Handler>
+concept DeclaresScreen = NamesScreen<Handler> || CallsScreen<Handler>;
+
+} // namespace detail
+
 /// An asynchronous HTTP/1.1 server that passes every well-formed request
 /// to a `Handler` and writes back its response.
 ///
+/// A request is read and answered in steps: its header is read; its
+/// target is checked against `target_limit`; if `Handler` is a
+/// `ScreeningHandler`, its `screen` judges the header; only then is the
+/// body read, within `body_limit`; and last the handler is called.
+///
 /// The server refuses, without calling the handler, a request whose
-/// header is too large (431), whose body is too large (413) or that is
-/// malformed (400), and then closes the connection. A handler that
-/// throws is answered 500, and nothing of the exception reaches the
-/// client. A client that is too slow, or that closes its connection, is
-/// disconnected without an answer. Each connection is served on its own
-/// strand, so that what happens on one never disturbs another.
+/// header is too large (431), whose target is too long (414), whose
+/// body is too large (413) or that is malformed (400), and then closes
+/// the connection. A handler or screen that throws is answered 500, and
+/// nothing of the exception reaches the client. A client that is too
+/// slow, or that closes its connection, is disconnected without an
+/// answer. Each connection is served on its own strand, so that what
+/// happens on one never disturbs another.
+///
+/// When `screen` answers a request, that answer is sent at once: a
+/// client that asked for 100-continue gets it instead of the 100, and
+/// the body is never read. Unless the request declared no body at all
+/// (no Content-Length, or 0, and not chunked), the answer carries
+/// `Connection: close` and the connection is closed after it, because
+/// the unread body would otherwise be read as the next request.
 ///
 /// The response's version and keep-alive follow the request: HTTP/1.1
 /// connections stay open unless the request or the response says
 /// `Connection: close`; HTTP/1.0 ones close unless the request asks for
-/// keep-alive. The server frames the body (`prepare_payload`); a
+/// keep-alive. Whatever they say, the connection closes after
+/// `max_requests_per_connection` requests, with `Connection: close` on
+/// the last response. The server frames the body (`prepare_payload`); a
 /// response to HEAD announces the length of its body but is sent
 /// without it.
 ///
 /// `Handler` must be callable as `response(request&&, peer_address
-/// const&)` and safe to call from several threads at once: `run()` calls
-/// it concurrently from all its threads. While a call runs, its thread
-/// serves no other connection.
+/// const&)` and safe to call, and to `screen`, from several threads at
+/// once: `run()` calls it concurrently from all its threads. While a
+/// call runs, its thread serves no other connection.
 ///
 /// A server is neither copyable nor movable, because its pending
 /// operations refer to it, and it must outlive `run()`.
@@ -137,6 +231,13 @@ class server {
                   "move-constructible and callable as "
                   "clearance::response(clearance::request&&, "
                   "clearance::peer_address const&)");
+    static_assert(!detail::DeclaresScreen<Handler> || ScreeningHandler<Handler>,
+                  "clearance::server<Handler>: Handler has a member "
+                  "'screen', but not one callable as "
+                  "std::optional<clearance::response> "
+                  "screen(clearance::request const&, "
+                  "clearance::peer_address const&); correct its signature, "
+                  "or the server would read every body unscreened");
 
 public:
     /// Binds `options.address` and `options.port` and starts listening:
@@ -317,16 +418,20 @@ private:
             });
     }
 
-    // Reads up to the end of the header, so that a body over the limit
-    // is refused from its Content-Length and a client that asked for
-    // 100-continue can be told to send it.
+    // Reads up to the end of the header only, so that the target limit
+    // and the screen can refuse a request before any of its body is
+    // read, and a client that asked for 100-continue is told to send the
+    // body only once they have passed.
     void read_header() {
         namespace http = boost::beast::http;
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(
             std::min<std::size_t>(options().header_limit,
                                   std::numeric_limits<std::uint32_t>::max())));
-        parser_->body_limit(options().body_limit);
+        // Beast would refuse a declared length over the limit while it
+        // reads the header, before the screen could answer; the limit is
+        // applied in on_header instead, once the screen has passed.
+        parser_->body_limit(boost::none);
         http::async_read_header(
             stream_, buffer_, *parser_,
             [self = this->shared_from_this()](error_code ec, std::size_t) {
@@ -336,14 +441,65 @@ private:
 
     void on_header(error_code ec) {
         if (ec) {
-            refuse(ec);
-        } else if (parser_->is_done()) {
+            fail(ec);
+            return;
+        }
+        ++requests_;
+        if (parser_->get().target().size() > options().target_limit) {
+            refuse(status::uri_too_long);
+            return;
+        }
+        if constexpr (ScreeningHandler<Handler>) {
+            if (screen()) {
+                return;
+            }
+        }
+        auto const declared = parser_->content_length();
+        if (declared && *declared > options().body_limit) {
+            refuse(status::payload_too_large);
+            return;
+        }
+        // No body octet has been parsed yet, so the limit still applies
+        // to the whole of a chunked body.
+        parser_->body_limit(options().body_limit);
+        if (parser_->is_done()) {
             respond();
         } else if (expects_continue()) {
             send_continue();
         } else {
             read_body();
         }
+    }
+
+    // Lets the handler answer the request from its header alone; returns
+    // whether it did, in which case the answer is being written.
+    bool screen() {
+        namespace http = boost::beast::http;
+        // The parser stops at the end of the header and has not begun
+        // the body, so its message is the request's header with an empty
+        // body: exactly what the screen may judge, without a copy.
+        request const& header = parser_->get();
+        bool const head = header.method() == http::verb::head;
+        unsigned const version = header.version();
+        // A body left unread would be taken for the next request, so
+        // only a request that declared none may keep its connection.
+        bool keep_alive = parser_->is_done() && header.keep_alive();
+        std::optional<response> answer;
+        try {
+            answer = owner_.handler_.screen(header, std::as_const(peer_));
+            if (!answer) {
+                return false;
+            }
+            keep_alive = keep_alive && !closes(*answer);
+            frame(*answer, version, head);
+        } catch (...) {
+            // As for the handler: the client learns only that its
+            // request failed.
+            answer = error_response(status::internal_server_error, version);
+        }
+        parser_.reset();
+        deliver(std::move(*answer), head, keep_alive);
+        return true;
     }
 
     bool expects_continue() const {
@@ -376,7 +532,7 @@ private:
             stream_, buffer_, *parser_,
             [self = this->shared_from_this()](error_code ec, std::size_t) {
                 if (ec) {
-                    self->refuse(ec);
+                    self->fail(ec);
                 } else {
                     self->respond();
                 }
@@ -386,26 +542,53 @@ private:
     // Answers a request that could not be read, when there is someone
     // to answer: a timeout or a client that closed ends the connection
     // silently.
-    void refuse(error_code ec) {
+    void fail(error_code ec) {
         namespace http = boost::beast::http;
-        std::optional<status> refusal;
         if (ec == http::error::header_limit) {
-            refusal = status::request_header_fields_too_large;
+            refuse(target_too_long() ? status::uri_too_long
+                                     : status::request_header_fields_too_large);
         } else if (ec == http::error::body_limit) {
-            refusal = status::payload_too_large;
+            refuse(status::payload_too_large);
         } else if (ec.category() ==
                        http::make_error_code(http::error::bad_method)
                            .category() &&
                    ec != http::error::end_of_stream &&
                    ec != http::error::partial_message) {
-            refusal = status::bad_request;
+            refuse(status::bad_request);
         }
-        if (!refusal) {
-            return;
+    }
+
+    // Whether the request whose header broke the header limit has a
+    // target longer than the target limit, so that a long target is
+    // answered 414 whichever limit it reached first.
+    bool target_too_long() const {
+        std::size_t const limit = options().target_limit;
+        std::string_view const target = parser_->get().target();
+        if (!target.empty()) {
+            return target.size() > limit; // the request line was parsed
         }
+        // The request line alone broke the header limit, so the parser
+        // left it in the buffer: the target runs from the first space to
+        // the next space or line end, or to the end of what was read.
+        std::string_view const line{
+            static_cast<char const*>(buffer_.data().data()), buffer_.size()};
+        auto const start = line.find(' ');
+        if (start == std::string_view::npos) {
+            return false;
+        }
+        auto end = line.find_first_of(" \r\n", start + 1);
+        if (end == std::string_view::npos) {
+            end = line.size();
+        }
+        return end - (start + 1) > limit;
+    }
+
+    // Refuses the request being read and closes the connection: what is
+    // left of the request cannot be told apart from the next one.
+    void refuse(status refusal) {
         unsigned const version =
             parser_->is_header_done() ? parser_->get().version() : 11;
-        response res = error_response(*refusal, version);
+        response res = error_response(refusal, version);
         res.keep_alive(false);
         write(std::move(res), false);
     }
@@ -420,19 +603,34 @@ private:
         response res;
         try {
             res = owner_.handler_(std::move(req), std::as_const(peer_));
-            res.version(version);
             keep_alive = keep_alive && !closes(res);
-            // A HEAD response with an empty body may carry the
-            // Content-Length of the GET response; framing would
-            // overwrite it with 0.
-            if (!head || !res.body().empty()) {
-                res.prepare_payload();
-            }
+            frame(res, version, head);
         } catch (...) {
             // The exception may describe the server's internals, so the
             // client learns only that its request failed.
             res = error_response(status::internal_server_error, version);
         }
+        deliver(std::move(res), head, keep_alive);
+    }
+
+    // Sets the version and the framing of a response of the handler or
+    // its screen. Throws when the response cannot be framed, such as a
+    // 204 with a body.
+    static void frame(response& res, unsigned version, bool head) {
+        res.version(version);
+        // A HEAD response with an empty body may carry the
+        // Content-Length of the GET response; framing would overwrite it
+        // with 0.
+        if (!head || !res.body().empty()) {
+            res.prepare_payload();
+        }
+    }
+
+    // Writes the answer to the request just read; `keep_alive` says
+    // whether the request and the answer let the connection stay open.
+    void deliver(response res, bool head, bool keep_alive) {
+        keep_alive =
+            keep_alive && requests_ < options().max_requests_per_connection;
         res.keep_alive(keep_alive);
         if (head) {
             // Sending a body after a HEAD response would be read as the
@@ -507,6 +705,8 @@ private:
         parser_;
     response response_;
     peer_address peer_;
+    // The requests whose header has been read on this connection.
+    std::size_t requests_ = 0;
 };
 
 template <class Handler>

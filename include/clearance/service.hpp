@@ -473,6 +473,7 @@ private:
         }
 
         unsigned allowed = 0;
+        bool guarded = false;
         bool matched = false;
         std::optional<response> result;
         auto try_route = [&](auto const& route) {
@@ -483,6 +484,8 @@ private:
                 !visible<route_type>(x))
                 return false;
             allowed |= detail::method_bit(route_type::verb);
+            guarded = guarded ||
+                      !detail::analysis_of<Policy, route_type>::is_public;
             if (preflight || route_type::verb != wanted)
                 return false;
             matched = true;
@@ -497,6 +500,13 @@ private:
             return error_response(http_status::not_found);
         if (preflight && (allowed & detail::method_bit(*preflight)))
             return preflight_response(origin, allowed);
+        // Which methods a guarded path serves is for authenticated
+        // callers to learn.
+        if (guarded && !preflight) {
+            auto const& auth = authenticate(x);
+            if (auth.result != authentication::outcome::authenticated)
+                return refuse_credentials(auth);
+        }
         auto r = error_response(http_status::method_not_allowed);
         r.set(field::allow, detail::allow_header(allowed));
         return r;
@@ -520,8 +530,10 @@ private:
     // Headers every answer gets: the request's version and keep-alive,
     // HEAD without a body, and CORS for an allowed origin.
     void finish(request const& req, response& r) const {
+        // A handler may close the connection; the client may too.
+        bool handler_keeps_alive = r.keep_alive();
         r.version(req.version());
-        r.keep_alive(req.keep_alive());
+        r.keep_alive(req.keep_alive() && handler_keeps_alive);
         if (req.method() == method::head) {
             auto length = r.body().size();
             r.body().clear();
@@ -554,6 +566,36 @@ private:
         return r;
     }
 
+    response refuse_credentials(authentication const& auth) const {
+        switch (auth.result) {
+        case authentication::outcome::invalid:
+            return unauthorized("invalid_token");
+        case authentication::outcome::malformed: return invalid_request();
+        default: return unauthorized({});
+        }
+    }
+
+    // RFC 6750 3.1: a token without the scopes a route needs gets a
+    // 403 whose challenge names them.
+    template <class Analysis>
+    response insufficient_scope() const {
+        auto r = error_response(boost::beast::http::status::forbidden);
+        std::string challenge = "Bearer realm=\"" + options_.realm +
+                                "\", error=\"insufficient_scope\", scope=\"";
+        bool first = true;
+        for (std::size_t i = 0; i < Policy::scope_count; ++i) {
+            if (!Analysis::required_scopes.test(i))
+                continue;
+            if (!first)
+                challenge += ' ';
+            challenge += Policy::scope_names[i];
+            first = false;
+        }
+        challenge += '"';
+        r.set(boost::beast::http::field::www_authenticate, challenge);
+        return r;
+    }
+
     response invalid_request() const {
         auto r = error_response(boost::beast::http::status::bad_request);
         r.set(boost::beast::http::field::www_authenticate,
@@ -572,21 +614,17 @@ private:
                                 nullptr};
         if constexpr (!analysis::is_public) {
             auto const& auth = authenticate(x);
-            switch (auth.result) {
-            case authentication::outcome::none:
-                return unauthorized({});
-            case authentication::outcome::invalid:
-                return unauthorized("invalid_token");
-            case authentication::outcome::malformed:
-                return invalid_request();
-            case authentication::outcome::authenticated:
-                break;
-            }
+            if (auth.result != authentication::outcome::authenticated)
+                return refuse_credentials(auth);
             context.principal = &auth.who;
             // The whole role and permission decision: constant masks,
             // no allocation, no string comparison.
-            if (!permitted<analysis>(auth))
+            if (!detail::contains_all<analysis::required_permissions>(
+                    auth.who.permissions))
                 return error_response(http_status::forbidden);
+            if (!detail::contains_all<analysis::required_scopes>(
+                    auth.who.scopes))
+                return insufficient_scope<analysis>();
         }
         if (screening)
             return std::nullopt;

@@ -269,9 +269,23 @@ canonicalize_target(std::string_view target) {
     std::string_view raw_query = question == std::string_view::npos
                                      ? std::string_view{}
                                      : target.substr(question + 1);
-    for (char c : raw_query)
+    // The query is handed to handlers raw, but it must be well formed:
+    // every "%" starts an escape of two hex digits that is not a control
+    // character, so no handler meets NUL or "%u" escapes.
+    for (std::size_t i = 0; i < raw_query.size(); ++i) {
+        char c = raw_query[i];
         if (!detail::is_query_char(static_cast<unsigned char>(c)))
             return std::nullopt;
+        if (c != '%')
+            continue;
+        if (i + 2 >= raw_query.size())
+            return std::nullopt;
+        int high = detail::hex_value(raw_query[i + 1]);
+        int low = detail::hex_value(raw_query[i + 2]);
+        if (high < 0 || low < 0 || high < 2 || (high == 7 && low == 15))
+            return std::nullopt;
+        i += 2;
+    }
 
     canonical_target result;
     result.path.reserve(raw_path.size());

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
+# Builds and runs the consumer project twice: against clearance installed
+# with `cmake --install`, and against the source tree with
+# add_subdirectory. Usage: check.sh SOURCE_DIR WORK_DIR COMPILER
+set -euo pipefail
+source_dir=$1 work=$2 compiler=$3
+rm -rf "$work"
+mkdir -p "$work"
+
+cmake -S "$source_dir" -B "$work/clearance" -DCMAKE_CXX_COMPILER="$compiler" \
+    -DCLEARANCE_BUILD_TESTS=OFF -DCLEARANCE_BUILD_EXAMPLES=OFF \
+    -DCLEARANCE_BUILD_BENCHMARKS=OFF -DCMAKE_INSTALL_PREFIX="$work/prefix" \
+    >/dev/null
+cmake --install "$work/clearance" >/dev/null
+
+echo "== installed package"
+cmake -S "$source_dir/tests/consumer" -B "$work/installed" \
+    -DCMAKE_CXX_COMPILER="$compiler" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    >/dev/null
+cmake --build "$work/installed" >/dev/null
+"$work/installed/consumer"
+
+echo "== add_subdirectory"
+cmake -S "$source_dir/tests/consumer" -B "$work/subdirectory" \
+    -DCMAKE_CXX_COMPILER="$compiler" -DCLEARANCE_SOURCE_DIR="$source_dir" \
+    >/dev/null
+cmake --build "$work/subdirectory" >/dev/null
+"$work/subdirectory/consumer"
