@@ -103,6 +103,7 @@ auto make_test_service() {
     service_options options{"tests"};
     options.cors = cors_options{};
     options.cors->allowed_origins = {"https://app.example"};
+    options.trusted_proxies = {"10.0.0.1", "fd00::/8"};
     return make_service<test_policy::policy>(
         std::move(options), std::move(auth), loaders(load<record>(find_record)),
         get<"/open">([](public_route) { return text("open"); }),
@@ -134,6 +135,15 @@ auto make_test_service() {
         }),
         get<"/context">([](public_route, request_context const& c) {
             return text(std::string(c.path) + "?" + std::string(c.query));
+        }),
+        get<"/metrics">(
+            [](from_network<cidr<"127.0.0.0/8">, cidr<"::1/128">> from) {
+                return text(from.client().is_v4 ? "v4" : "v6");
+            }),
+        get<"/internal/records/{id}">([](from_network<cidr<"192.168.0.0/16">>,
+                                         granted<can_read>,
+                                         path<"id", long> id) {
+            return text("internal " + std::to_string(*id));
         }),
         get<"/admin/{id}">(
             [](hidden, granted<can_manage>, path<"id", long> id) {
@@ -188,6 +198,9 @@ TEST_CASE("proofs cannot be made outside the guard", "[guard]") {
     STATIC_REQUIRE_FALSE(
         std::is_constructible_v<owned<record, owns>, record, principal const&>);
     STATIC_REQUIRE_FALSE(std::is_constructible_v<path<"id", long>, long>);
+    STATIC_REQUIRE_FALSE(
+        std::is_constructible_v<from_network<cidr<"127.0.0.0/8">>,
+                                peer_address const&>);
 }
 
 TEST_CASE("public routes need no credentials", "[guard]") {
@@ -312,8 +325,9 @@ TEST_CASE("scopes are required like permissions", "[guard]") {
           "reports for scoped");
     auto refused = ask(http::verb::get, "/reports", "olga");
     CHECK(refused.result() == http::status::forbidden);
-    CHECK(refused[http::field::www_authenticate] ==
-          R"(Bearer realm="tests", error="insufficient_scope", scope="api.read")");
+    CHECK(
+        refused[http::field::www_authenticate] ==
+        R"(Bearer realm="tests", error="insufficient_scope", scope="api.read")");
 }
 
 TEST_CASE("routing is exact and methods are checked", "[guard]") {
@@ -379,7 +393,7 @@ TEST_CASE("compile-time queries answer who can reach a route", "[guard]") {
 
 TEST_CASE("a service answers questions about its routes", "[guard]") {
     using m = clearance::method;
-    STATIC_REQUIRE(service_type::route_count == 11);
+    STATIC_REQUIRE(service_type::route_count == 13);
     STATIC_REQUIRE(service_type::is_public(m::get, "/open"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/me"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/nowhere"));
@@ -393,7 +407,7 @@ TEST_CASE("a service answers questions about its routes", "[guard]") {
     STATIC_REQUIRE(service_type::can_reach<auditor>(m::get, "/open"));
     STATIC_REQUIRE(service_type::reachable_by<reader>() ==
                    std::array{true, true, true, false, true, true, false, true,
-                              true, false, false});
+                              true, true, true, false, false});
 
     constexpr auto const& parts = service_type::routes[4];
     STATIC_REQUIRE(parts.path_template == "/items/{name}/parts/{n}");
@@ -577,4 +591,98 @@ TEST_CASE("screening runs every check that needs no body", "[guard]") {
     CHECK_FALSE(screen(http::verb::put, "/records/2", "ann").has_value());
     CHECK_FALSE(screen(http::verb::put, "/records/1", "ann").has_value());
     CHECK_FALSE(screen(http::verb::get, "/open", {}).has_value());
+}
+
+namespace {
+
+clearance::response
+ask_from(std::string_view address, std::string target,
+         std::initializer_list<std::pair<char const*, char const*>> fields = {},
+         std::optional<std::string> token = {}) {
+    clearance::request r{http::verb::get, target, 11};
+    r.set(http::field::host, "localhost");
+    if (token)
+        r.set(http::field::authorization, "Bearer " + *token);
+    for (auto const& [name, value] : fields)
+        r.insert(name, value);
+    return test_service()(r, *clearance::parse_address(address));
+}
+
+} // namespace
+
+TEST_CASE("addresses and blocks parse strictly", "[network]") {
+    using clearance::parse_address;
+    using clearance::parse_network;
+    STATIC_REQUIRE(parse_address("192.0.2.1")->bytes[3] == 1);
+    STATIC_REQUIRE(parse_address("::1")->bytes[15] == 1);
+    STATIC_REQUIRE(parse_address("2001:db8::7")->bytes[3] == 0xb8);
+    STATIC_REQUIRE(parse_address("[::ffff:1.2.3.4]")->bytes[15] == 4);
+    STATIC_REQUIRE(parse_address("1:2:3:4:5:6:7:8")->bytes[15] == 8);
+    for (auto bad :
+         {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4 ",
+          "::1::", "1:2:3:4:5:6:7:8:9", "12345::", "g::1", ":1", "1:"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_address(bad).has_value());
+    }
+    STATIC_REQUIRE(parse_network("10.0.0.0/8")->prefix == 8);
+    STATIC_REQUIRE(parse_network("::1")->prefix == 128);
+    CHECK_FALSE(parse_network("10.0.0.0/33").has_value());
+    CHECK_FALSE(parse_network("::/129").has_value());
+    CHECK_FALSE(parse_network("10.0.0.0/").has_value());
+    constexpr auto block = *parse_network("10.1.0.0/16");
+    STATIC_REQUIRE(block.contains(*parse_address("10.1.255.7")));
+    STATIC_REQUIRE_FALSE(block.contains(*parse_address("10.2.0.1")));
+    STATIC_REQUIRE_FALSE(block.contains(*parse_address("::ffff:a01:1")));
+}
+
+TEST_CASE("network requirements admit only their blocks", "[network]") {
+    CHECK(ask_from("127.0.0.1", "/metrics").body() == "v4");
+    CHECK(ask_from("::1", "/metrics").body() == "v6");
+    auto outside = ask_from("192.0.2.9", "/metrics");
+    CHECK(outside.result() == http::status::forbidden);
+    CHECK(
+        outside.body() ==
+        R"({"error":"forbidden","message":"the credentials do not grant access to this resource"})");
+    // Headers from an untrusted peer are ignored.
+    CHECK(ask_from("192.0.2.9", "/metrics",
+                   {{"X-Forwarded-For", "127.0.0.1"},
+                    {"Forwarded", "for=127.0.0.1"},
+                    {"X-Real-IP", "127.0.0.1"}})
+              .result() == http::status::forbidden);
+    // Network and permission requirements both apply.
+    CHECK(ask_from("192.168.1.1", "/internal/records/4", {}, "ben").body() ==
+          "internal 4");
+    CHECK(ask_from("192.168.1.1", "/internal/records/4").result() ==
+          http::status::unauthorized);
+    CHECK(ask_from("10.9.9.9", "/internal/records/4", {}, "ben").result() ==
+          http::status::forbidden);
+}
+
+TEST_CASE("trusted proxies are read right to left", "[network]") {
+    // The proxy forwards for a loopback caller.
+    CHECK(ask_from("10.0.0.1", "/metrics", {{"X-Forwarded-For", "127.0.0.1"}})
+              .body() == "v4");
+    // The left-most entry is the client's own claim: never believed
+    // past an untrusted hop.
+    CHECK(ask_from("10.0.0.1", "/metrics",
+                   {{"X-Forwarded-For", "127.0.0.1, 192.0.2.9"}})
+              .result() == http::status::forbidden);
+    // Trusted hops are skipped, in one header or several.
+    CHECK(ask_from("10.0.0.1", "/metrics",
+                   {{"X-Forwarded-For", "192.0.2.9, 127.0.0.1"},
+                    {"X-Forwarded-For", "fd00::5"}})
+              .body() == "v4");
+    CHECK(ask_from("10.0.0.1", "/metrics",
+                   {{"Forwarded", R"(for="[::1]:4711";proto=https)"}})
+              .body() == "v6");
+    // Forwarded wins over X-Forwarded-For.
+    CHECK(ask_from("10.0.0.1", "/metrics",
+                   {{"Forwarded", "for=192.0.2.9"},
+                    {"X-Forwarded-For", "127.0.0.1"}})
+              .result() == http::status::forbidden);
+    // An unreadable header from a trusted proxy is a bad request.
+    CHECK(ask_from("10.0.0.1", "/metrics", {{"X-Forwarded-For", "unknown"}})
+              .result() == http::status::bad_request);
+    // Without a header, the proxy itself is the caller.
+    CHECK(ask_from("10.0.0.1", "/metrics").result() == http::status::forbidden);
 }

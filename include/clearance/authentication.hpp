@@ -36,9 +36,24 @@ struct authentication {
     outcome result = outcome::none;
     principal who;
 
+    /// Why credentials were refused or found malformed, for RFC 6750's
+    /// `error_description`: a short fixed phrase such as "the token has
+    /// expired", or empty. It must refer to a string with static storage
+    /// (a literal), contain only printable ASCII other than '"' and
+    /// '\\', and never depend on the request.
+    std::string_view description{};
+
     static authentication none() { return {}; }
     static authentication invalid() { return {outcome::invalid, {}}; }
+    /// Credentials refused, for the reason `why` (a string literal).
+    static authentication invalid(std::string_view why) {
+        return {outcome::invalid, {}, why};
+    }
     static authentication malformed() { return {outcome::malformed, {}}; }
+    /// A malformed request, for the reason `why` (a string literal).
+    static authentication malformed(std::string_view why) {
+        return {outcome::malformed, {}, why};
+    }
     static authentication success(principal who) {
         return {outcome::authenticated, std::move(who)};
     }

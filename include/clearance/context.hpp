@@ -30,6 +30,10 @@ struct request_context {
     /// The direct peer of the connection.
     peer_address const& peer;
 
+    /// The caller: the direct peer, or the address a trusted proxy
+    /// forwarded for (see `service_options::trusted_proxies`).
+    peer_address const& client;
+
     /// The authenticated principal; null on public routes.
     clearance::principal const* principal = nullptr;
 };

@@ -176,7 +176,8 @@ struct route_facts_of<Policy, Loaders, Route, type_list<Args...>, Result> {
         ((kind_of<Args> == parameter_kind::authenticated ||
           kind_of<Args> == parameter_kind::permissions ||
           kind_of<Args> == parameter_kind::scopes ||
-          kind_of<Args> == parameter_kind::owned) +
+          kind_of<Args> == parameter_kind::owned ||
+          kind_of<Args> == parameter_kind::network) +
          ... + 0);
     static constexpr std::size_t hidden_markers =
         ((kind_of<Args> == parameter_kind::hidden_marker) + ... + 0);
@@ -361,6 +362,14 @@ constexpr ownership_description describe_ownership() {
             bypass_mask<Policy>(typename traits::bypass_roles{})};
 }
 
+template <class T>
+constexpr bool admitted_by(peer_address const& client) noexcept {
+    if constexpr (kind_of<T> == parameter_kind::network)
+        return T::admits(client);
+    else
+        return true;
+}
+
 template <class Policy, class Route, class Arguments>
 struct route_analysis_of;
 
@@ -372,6 +381,19 @@ struct route_analysis_of<Policy, Route, type_list<Args...>> {
         ((kind_of<Args> == parameter_kind::public_marker) || ...);
     static constexpr bool is_hidden =
         ((kind_of<Args> == parameter_kind::hidden_marker) || ...);
+    /// Whether the guard must authenticate: any requirement but a
+    /// network one needs a principal.
+    static constexpr bool needs_principal =
+        ((kind_of<Args> == parameter_kind::authenticated ||
+          kind_of<Args> == parameter_kind::permissions ||
+          kind_of<Args> == parameter_kind::scopes ||
+          kind_of<Args> == parameter_kind::owned) ||
+         ...);
+
+    /// Whether `client` satisfies every network requirement.
+    static constexpr bool admits(peer_address const& client) noexcept {
+        return (admitted_by<Args>(client) && ...);
+    }
     static constexpr std::size_t parameter_count =
         detail::parameter_count<tmpl>;
 
@@ -423,8 +445,6 @@ struct route_analysis_of<Policy, Route, type_list<Args...>> {
         (place(type_list<Args>{}), ...);
         return out;
     }();
-
-    static constexpr bool needs_principal = !is_public;
 };
 
 template <class Policy, class Route>
@@ -537,87 +557,95 @@ struct refusal {
     boost::beast::http::status status;
 };
 
-template <class Policy, class Route, class Loaders, std::size_t... I>
-std::variant<response, refusal> invoke_guarded(
-    Route const& route, Loaders const& loaders, request_context const& context,
-    std::array<std::string_view,
-               analysis_of<Policy, Route>::parameter_count> const& raw,
-    std::index_sequence<I...>) {
-    using http_status = boost::beast::http::status;
-    using arguments =
-        typename callable_traits<typename Route::handler_type>::arguments;
-    using tuple = typename argument_slots<arguments>::type;
-    tuple slots;
-    std::optional<http_status> failure;
+// The only code that makes proofs: it runs the per-record checks and
+// then calls the handler with the arguments they produced.
+struct guard {
+    template <class Policy, class Route, class Loaders, std::size_t... I>
+    static std::variant<response, refusal>
+    invoke(Route const& route, Loaders const& loaders,
+           request_context const& context,
+           std::array<std::string_view,
+                      analysis_of<Policy, Route>::parameter_count> const& raw,
+           std::index_sequence<I...>) {
+        using http_status = boost::beast::http::status;
+        using arguments =
+            typename callable_traits<typename Route::handler_type>::arguments;
+        using tuple = typename argument_slots<arguments>::type;
+        tuple slots;
+        std::optional<http_status> failure;
 
-    constexpr auto tmpl = Route::path_template;
-    principal const* who = context.principal;
+        constexpr auto tmpl = Route::path_template;
+        principal const* who = context.principal;
 
-    // Path parameters first: a malformed id is a 400 whoever asks for
-    // it and whatever it names.
-    auto fill_path = [&]<std::size_t N>(
-                         std::integral_constant<std::size_t, N>) {
-        using arg = typename std::tuple_element_t<N, tuple>::value_type;
-        if constexpr (kind_of<arg> == parameter_kind::path) {
-            if (failure)
-                return;
-            constexpr auto at = parameter_index<tmpl>(arg::fixed_name.view());
-            auto value = convert_segment<typename arg::value_type>(raw[at]);
-            if (!value)
-                failure = http_status::bad_request;
-            else
+        // Path parameters first: a malformed id is a 400 whoever asks for
+        // it and whatever it names.
+        auto fill_path = [&]<std::size_t N>(
+                             std::integral_constant<std::size_t, N>) {
+            using arg = typename std::tuple_element_t<N, tuple>::value_type;
+            if constexpr (kind_of<arg> == parameter_kind::path) {
+                if (failure)
+                    return;
+                constexpr auto at =
+                    parameter_index<tmpl>(arg::fixed_name.view());
+                auto value = convert_segment<typename arg::value_type>(raw[at]);
+                if (!value)
+                    failure = http_status::bad_request;
+                else
+                    std::get<N>(slots).emplace(
+                        access::make<arg>(std::move(*value)));
+            }
+        };
+        (fill_path(std::integral_constant<std::size_t, I>{}), ...);
+
+        // Then owned resources: load, check tenant, rule and bypass roles.
+        auto fill_owned = [&]<std::size_t N>(
+                              std::integral_constant<std::size_t, N>) {
+            using arg = typename std::tuple_element_t<N, tuple>::value_type;
+            if constexpr (kind_of<arg> == parameter_kind::owned) {
+                using traits = owned_traits<arg>;
+                using resource = typename traits::resource;
+                using key_type = typename resource_traits<resource>::key_type;
+                if (failure)
+                    return;
+                constexpr auto at =
+                    parameter_index<tmpl>(traits::key_name.view());
+                auto key = convert_segment<key_type>(raw[at]);
+                if (!key) {
+                    failure = http_status::bad_request;
+                    return;
+                }
+                std::optional<resource> loaded = std::invoke(
+                    loaders.template find<resource>(), *key, context);
+                constexpr role_set bypassing =
+                    bypass_mask<Policy>(typename traits::bypass_roles{});
+                bool found = loaded.has_value();
+                bool tenant = found && same_tenant_as(*who, *loaded);
+                bool allowed =
+                    tenant && (std::invoke(typename traits::rule{}, *who,
+                                           std::as_const(*loaded)) ||
+                               contains_any<bypassing>(who->roles));
+                if (!allowed) {
+                    failure = (traits::conceals || !tenant)
+                                  ? http_status::not_found
+                                  : http_status::forbidden;
+                    return;
+                }
                 std::get<N>(slots).emplace(
-                    access::make<arg>(std::move(*value)));
-        }
-    };
-    (fill_path(std::integral_constant<std::size_t, I>{}), ...);
-
-    // Then owned resources: load, check tenant, rule and bypass roles.
-    auto fill_owned = [&]<std::size_t N>(
-                          std::integral_constant<std::size_t, N>) {
-        using arg = typename std::tuple_element_t<N, tuple>::value_type;
-        if constexpr (kind_of<arg> == parameter_kind::owned) {
-            using traits = owned_traits<arg>;
-            using resource = typename traits::resource;
-            using key_type = typename resource_traits<resource>::key_type;
-            if (failure)
-                return;
-            constexpr auto at = parameter_index<tmpl>(traits::key_name.view());
-            auto key = convert_segment<key_type>(raw[at]);
-            if (!key) {
-                failure = http_status::bad_request;
-                return;
+                    access::make<arg>(std::move(*loaded), *who));
             }
-            std::optional<resource> loaded =
-                std::invoke(loaders.template find<resource>(), *key, context);
-            constexpr role_set bypassing =
-                bypass_mask<Policy>(typename traits::bypass_roles{});
-            bool found = loaded.has_value();
-            bool tenant = found && same_tenant_as(*who, *loaded);
-            bool allowed = tenant && (std::invoke(typename traits::rule{}, *who,
-                                                  std::as_const(*loaded)) ||
-                                      contains_any<bypassing>(who->roles));
-            if (!allowed) {
-                failure = (traits::conceals || !tenant)
-                              ? http_status::not_found
-                              : http_status::forbidden;
-                return;
-            }
-            std::get<N>(slots).emplace(
-                access::make<arg>(std::move(*loaded), *who));
-        }
-    };
-    (fill_owned(std::integral_constant<std::size_t, I>{}), ...);
+        };
+        (fill_owned(std::integral_constant<std::size_t, I>{}), ...);
 
-    if (failure)
-        return refusal{*failure};
+        if (failure)
+            return refusal{*failure};
 
-    // The checks passed: the remaining proofs cost nothing to make.
-    auto fill_rest =
-        [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
+        // The checks passed: the remaining proofs cost nothing to make.
+        auto fill_rest = [&]<std::size_t N>(
+                             std::integral_constant<std::size_t, N>) {
             using arg = typename std::tuple_element_t<N, tuple>::value_type;
             constexpr auto kind = kind_of<arg>;
-            if constexpr (kind == parameter_kind::public_marker)
+            if constexpr (kind == parameter_kind::public_marker ||
+                          kind == parameter_kind::hidden_marker)
                 std::get<N>(slots).emplace(access::make<arg>());
             else if constexpr (kind == parameter_kind::authenticated ||
                                kind == parameter_kind::permissions ||
@@ -625,11 +653,20 @@ std::variant<response, refusal> invoke_guarded(
                 std::get<N>(slots).emplace(access::make<arg>(*who));
             else if constexpr (kind == parameter_kind::context)
                 std::get<N>(slots).emplace(context);
+            else if constexpr (kind == parameter_kind::network)
+                std::get<N>(slots).emplace(access::make<arg>(context.client));
         };
-    (fill_rest(std::integral_constant<std::size_t, I>{}), ...);
 
-    return std::invoke(route.handler, std::move(*std::get<I>(slots))...);
-}
+        (fill_rest(std::integral_constant<std::size_t, I>{}), ...);
+
+        // Every argument must be made by now; never call a handler with a
+        // missing proof.
+        if (!(std::get<I>(slots).has_value() && ...))
+            return refusal{boost::beast::http::status::internal_server_error};
+
+        return std::invoke(route.handler, std::move(*std::get<I>(slots))...);
+    }
+};
 
 } // namespace detail
 

@@ -15,6 +15,7 @@
 // route whose handler takes none of them does not compile.
 
 #include <clearance/context.hpp>
+#include <clearance/detail/access.hpp>
 #include <clearance/detail/fixed_string.hpp>
 #include <clearance/detail/type_list.hpp>
 #include <clearance/policy.hpp>
@@ -28,22 +29,10 @@
 
 namespace clearance {
 
-namespace detail {
-
-// The one maker of proofs. Only the guard uses it.
-struct access {
-    template <class Proof, class... Args>
-    static Proof make(Args&&... args) {
-        return Proof(std::forward<Args>(args)...);
-    }
-};
-
-} // namespace detail
-
 /// Marks a route as reachable by anyone, without credentials. A route
 /// must say this explicitly: no marker at all does not compile.
 class public_route {
-    friend struct detail::access;
+    friend class detail::access;
     public_route() = default;
 };
 
@@ -54,7 +43,7 @@ class public_route {
 /// there. Combine it with the route's requirements, such as
 /// `granted<users_manage>`; a public route cannot be hidden.
 class hidden {
-    friend struct detail::access;
+    friend class detail::access;
     hidden() = default;
 };
 
@@ -66,7 +55,7 @@ public:
     clearance::principal const& principal() const noexcept { return *who_; }
 
 private:
-    friend struct detail::access;
+    friend class detail::access;
     explicit authenticated(clearance::principal const& who) noexcept
         : who_(&who) {}
     clearance::principal const* who_;
@@ -86,7 +75,7 @@ public:
     clearance::principal const& principal() const noexcept { return *who_; }
 
 private:
-    friend struct detail::access;
+    friend class detail::access;
     explicit granted(clearance::principal const& who) noexcept
         : who_(&who) {}
     clearance::principal const* who_;
@@ -102,7 +91,7 @@ public:
     clearance::principal const& principal() const noexcept { return *who_; }
 
 private:
-    friend struct detail::access;
+    friend class detail::access;
     explicit scoped(clearance::principal const& who) noexcept
         : who_(&who) {}
     clearance::principal const* who_;
@@ -127,7 +116,7 @@ public:
     T const* operator->() const noexcept { return &value_; }
 
 private:
-    friend struct detail::access;
+    friend class detail::access;
     explicit path(T value)
         : value_(std::move(value)) {}
     T value_;
@@ -203,7 +192,7 @@ public:
     clearance::principal const& principal() const noexcept { return *who_; }
 
 private:
-    friend struct detail::access;
+    friend class detail::access;
     owned(Resource value, clearance::principal const& who)
         : value_(std::move(value))
         , who_(&who) {}

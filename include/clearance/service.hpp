@@ -24,6 +24,7 @@
 #include <clearance/detail/bitmask.hpp>
 #include <clearance/guard.hpp>
 #include <clearance/loader.hpp>
+#include <clearance/network.hpp>
 #include <clearance/peer.hpp>
 #include <clearance/response.hpp>
 #include <clearance/route.hpp>
@@ -78,6 +79,11 @@ struct service_options {
     /// CORS; none by default, and then OPTIONS is answered like any
     /// method a route does not serve.
     std::optional<cors_options> cors;
+
+    /// Proxies whose `Forwarded` or `X-Forwarded-For` headers are
+    /// believed, as addresses or CIDR blocks ("10.0.0.0/8"). Empty by
+    /// default: the caller is always the socket's peer.
+    std::vector<std::string> trusted_proxies;
 };
 
 namespace detail {
@@ -351,6 +357,14 @@ public:
             throw std::invalid_argument(
                 "clearance: the realm must not contain '\"', '\\' or "
                 "control characters");
+        for (auto const& proxy : options_.trusted_proxies) {
+            auto parsed = parse_network(proxy);
+            if (!parsed)
+                throw std::invalid_argument(
+                    "clearance: the trusted proxy \"" + proxy +
+                    "\" is not an address or a CIDR block");
+            proxies_.push_back(*parsed);
+        }
     }
 
     /// Answers `req`, received from `peer`. The response's version and
@@ -395,6 +409,7 @@ private:
         request const& req;
         peer_address const& peer;
         canonical_target target;
+        peer_address client;
         std::optional<authentication> auth;
     };
 
@@ -419,8 +434,11 @@ private:
         using analysis = detail::analysis_of<Policy, Route>;
         if constexpr (!analysis::is_hidden)
             return true;
+        else if constexpr (!analysis::needs_principal)
+            return analysis::admits(x.client);
         else
-            return permitted<analysis>(authenticate(x));
+            return analysis::admits(x.client) &&
+                   permitted<analysis>(authenticate(x));
     }
 
     std::string_view allowed_origin(request const& req) const {
@@ -457,7 +475,10 @@ private:
         if (detail::count_fields(req, field::authorization) > 1)
             return invalid_request();
 
-        exchange x{req, peer, std::move(*target), std::nullopt};
+        auto client = client_of(req, peer);
+        if (!client)
+            return error_response(http_status::bad_request);
+        exchange x{req, peer, std::move(*target), *client, std::nullopt};
         method wanted =
             req.method() == method::head ? method::get : req.method();
 
@@ -485,7 +506,7 @@ private:
                 return false;
             allowed |= detail::method_bit(route_type::verb);
             guarded = guarded ||
-                      !detail::analysis_of<Policy, route_type>::is_public;
+                      detail::analysis_of<Policy, route_type>::needs_principal;
             if (preflight || route_type::verb != wanted)
                 return false;
             matched = true;
@@ -570,8 +591,10 @@ private:
         switch (auth.result) {
         case authentication::outcome::invalid:
             return unauthorized("invalid_token");
-        case authentication::outcome::malformed: return invalid_request();
-        default: return unauthorized({});
+        case authentication::outcome::malformed:
+            return invalid_request();
+        default:
+            return unauthorized({});
         }
     }
 
@@ -610,9 +633,11 @@ private:
                                 bool screening) const {
         using analysis = detail::analysis_of<Policy, Route>;
         using http_status = boost::beast::http::status;
-        request_context context{x.req, x.target.path, x.target.query, x.peer,
-                                nullptr};
-        if constexpr (!analysis::is_public) {
+        request_context context{x.req,  x.target.path, x.target.query,
+                                x.peer, x.client,      nullptr};
+        if (!analysis::admits(x.client))
+            return error_response(http_status::forbidden);
+        if constexpr (analysis::needs_principal) {
             auto const& auth = authenticate(x);
             if (auth.result != authentication::outcome::authenticated)
                 return refuse_credentials(auth);
@@ -631,14 +656,14 @@ private:
         using arguments = typename detail::callable_traits<
             typename Route::handler_type>::arguments;
         auto outcome = [&]<class... Args>(detail::type_list<Args...>) {
-            return detail::invoke_guarded<Policy>(
+            return detail::guard::invoke<Policy>(
                 route, loaders_, context, raw,
                 std::index_sequence_for<Args...>{});
         }(arguments{});
         if (auto* refused = std::get_if<detail::refusal>(&outcome))
             return error_response(refused->status);
         auto r = std::get<response>(std::move(outcome));
-        if constexpr (!analysis::is_public) {
+        if constexpr (analysis::needs_principal) {
             // The answer depends on who asked: keep it out of shared
             // caches unless the handler chose a policy itself.
             if (r.find(boost::beast::http::field::cache_control) == r.end())
@@ -649,7 +674,71 @@ private:
         return r;
     }
 
+    bool trusted(peer_address const& a) const noexcept {
+        for (auto const& n : proxies_)
+            if (n.contains(a))
+                return true;
+        return false;
+    }
+
+    // The caller's address: the socket's peer, unless that peer is a
+    // trusted proxy; then the forwarding headers are read right to left
+    // and the first address that is not a trusted proxy is the caller.
+    // Nothing if a trusted proxy sent a header that cannot be read.
+    std::optional<peer_address> client_of(request const& req,
+                                          peer_address const& peer) const {
+        using boost::beast::http::field;
+        if (!trusted(peer))
+            return peer;
+        std::vector<std::string_view> nodes;
+        bool forwarded = req.find(field::forwarded) != req.end();
+        for (auto const& f : req) {
+            if (forwarded ? f.name() != field::forwarded
+                          : f.name_string() != "X-Forwarded-For" &&
+                                f.name_string() != "x-forwarded-for")
+                continue;
+            std::string_view list = f.value();
+            while (true) {
+                auto comma = list.find(',');
+                auto element = list.substr(0, comma);
+                if (forwarded) {
+                    // for=... among ';'-separated pairs.
+                    std::string_view found;
+                    while (!element.empty()) {
+                        auto semi = element.find(';');
+                        auto pair = element.substr(0, semi);
+                        while (!pair.empty() && pair.front() == ' ')
+                            pair.remove_prefix(1);
+                        if (pair.size() > 4 &&
+                            detail::iequals(pair.substr(0, 4), "for="))
+                            found = pair.substr(4);
+                        if (semi == std::string_view::npos)
+                            break;
+                        element.remove_prefix(semi + 1);
+                    }
+                    nodes.push_back(found);
+                } else {
+                    nodes.push_back(element);
+                }
+                if (comma == std::string_view::npos)
+                    break;
+                list.remove_prefix(comma + 1);
+            }
+        }
+        peer_address client = peer;
+        for (auto node = nodes.rbegin(); node != nodes.rend(); ++node) {
+            auto address = detail::parse_forwarded_node(*node);
+            if (!address)
+                return std::nullopt;
+            client = *address;
+            if (!trusted(client))
+                break;
+        }
+        return client;
+    }
+
     service_options options_;
+    std::vector<network> proxies_;
     Auth authenticator_;
     Loaders loaders_;
     std::tuple<Routes...> routes_;

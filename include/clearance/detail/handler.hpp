@@ -7,6 +7,7 @@
 #include <clearance/context.hpp>
 #include <clearance/detail/fixed_string.hpp>
 #include <clearance/detail/type_list.hpp>
+#include <clearance/network.hpp>
 #include <clearance/requirements.hpp>
 #include <clearance/response.hpp>
 
@@ -66,6 +67,7 @@ struct handler_signature<F, true> : callable_traits<F> {};
 enum class parameter_kind {
     public_marker,
     hidden_marker,
+    network,
     authenticated,
     permissions,
     scopes,
@@ -82,6 +84,10 @@ struct classify {
 template <>
 struct classify<public_route> {
     static constexpr parameter_kind kind = parameter_kind::public_marker;
+};
+template <class... Ns>
+struct classify<from_network<Ns...>> {
+    static constexpr parameter_kind kind = parameter_kind::network;
 };
 template <>
 struct classify<hidden> {
