@@ -8,8 +8,10 @@
 #include <array>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 using namespace test_policy;
 namespace http = boost::beast::http;
@@ -85,6 +87,8 @@ std::map<long, record> const records{
 };
 
 std::optional<record> find_record(long id, clearance::request_context const&) {
+    if (id == 13)
+        throw std::runtime_error("the store is down");
     auto found = records.find(id);
     if (found == records.end())
         return std::nullopt;
@@ -128,6 +132,9 @@ auto make_test_service() {
             [](granted<can_remove>, owned<record, clearance::same_tenant> r) {
                 return text("removed " + std::to_string(r->id));
             }),
+        get<"/throws">([](authenticated) -> clearance::response {
+            throw std::runtime_error("secret detail");
+        }),
         get<"/closing">([](public_route) {
             auto r = text("bye");
             r.keep_alive(false);
@@ -393,7 +400,7 @@ TEST_CASE("compile-time queries answer who can reach a route", "[guard]") {
 
 TEST_CASE("a service answers questions about its routes", "[guard]") {
     using m = clearance::method;
-    STATIC_REQUIRE(service_type::route_count == 13);
+    STATIC_REQUIRE(service_type::route_count == 14);
     STATIC_REQUIRE(service_type::is_public(m::get, "/open"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/me"));
     STATIC_REQUIRE_FALSE(service_type::is_public(m::get, "/nowhere"));
@@ -407,7 +414,7 @@ TEST_CASE("a service answers questions about its routes", "[guard]") {
     STATIC_REQUIRE(service_type::can_reach<auditor>(m::get, "/open"));
     STATIC_REQUIRE(service_type::reachable_by<reader>() ==
                    std::array{true, true, true, false, true, true, false, true,
-                              true, true, true, false, false});
+                              true, true, true, true, false, false});
 
     constexpr auto const& parts = service_type::routes[4];
     STATIC_REQUIRE(parts.path_template == "/items/{name}/parts/{n}");
@@ -685,4 +692,127 @@ TEST_CASE("trusted proxies are read right to left", "[network]") {
               .result() == http::status::bad_request);
     // Without a header, the proxy itself is the caller.
     CHECK(ask_from("10.0.0.1", "/metrics").result() == http::status::forbidden);
+}
+
+namespace {
+
+struct recorded {
+    std::string method, route, path, subject, tenant, rule, request_id;
+    clearance::decision outcome;
+    unsigned status;
+};
+
+std::vector<recorded>& audit_log() {
+    static std::vector<recorded> log;
+    return log;
+}
+
+auto make_audited_service() {
+    using namespace clearance;
+    table_authenticator auth;
+    auth.known.emplace("ann", make_principal("ann", "acme", {"writer"}));
+    auth.known.emplace("ben", make_principal("ben", "acme", {"reader"}));
+    service_options options{"audit"};
+    options.audit = [](audit_event const& e) {
+        audit_log().push_back({std::string(e.method), std::string(e.route),
+                               std::string(e.path), std::string(e.subject),
+                               std::string(e.tenant), std::string(e.rule),
+                               std::string(e.request_id), e.outcome, e.status});
+    };
+    return make_service<test_policy::policy>(
+        std::move(options), std::move(auth), loaders(load<record>(find_record)),
+        get<"/records/{id}">([](granted<can_read>, owned<record, owns> r) {
+            return text("record " + std::to_string(r->id));
+        }),
+        put<"/records/{id}">([](granted<can_write>, owned<record, owns> r) {
+            return text("record " + std::to_string(r->id));
+        }),
+        get<"/throws">([](authenticated) -> clearance::response {
+            throw std::runtime_error("secret detail");
+        }));
+}
+
+recorded const& audited(http::verb method, std::string target,
+                        std::optional<std::string> token = {},
+                        char const* request_id = nullptr) {
+    static auto const service = make_audited_service();
+    clearance::request r{method, target, 11};
+    r.set(http::field::host, "h");
+    if (token)
+        r.set(http::field::authorization, "Bearer " + *token);
+    if (request_id)
+        r.set("X-Request-Id", request_id);
+    audit_log().clear();
+    (void)service(r, {});
+    REQUIRE(audit_log().size() == 1);
+    return audit_log().front();
+}
+
+} // namespace
+
+TEST_CASE("every decision is reported to the audit sink", "[audit]") {
+    using d = clearance::decision;
+    auto const& ok = audited(http::verb::get, "/records/1", "ann", "abc-1");
+    CHECK(ok.outcome == d::allowed);
+    CHECK(ok.status == 200);
+    CHECK(ok.method == "GET");
+    CHECK(ok.route == "/records/{id}");
+    CHECK(ok.path == "/records/1");
+    CHECK(ok.subject == "ann");
+    CHECK(ok.tenant == "acme");
+    CHECK(ok.rule.empty());
+    CHECK(ok.request_id == "abc-1");
+
+    auto const& hidden = audited(http::verb::get, "/records/2", "ann");
+    CHECK(hidden.outcome == d::concealed);
+    CHECK(hidden.status == 404);
+    CHECK(hidden.rule.find("owns") != std::string::npos);
+    CHECK(hidden.request_id.rfind("clearance-", 0) == 0);
+
+    auto const& missing = audited(http::verb::get, "/records/999", "ann");
+    CHECK(missing.outcome == d::not_found);
+    CHECK(missing.rule == "no such record");
+
+    auto const& tenant = audited(http::verb::get, "/records/3", "ann");
+    CHECK(tenant.outcome == d::concealed);
+    CHECK(tenant.rule == "other tenant");
+
+    auto const& anonymous = audited(http::verb::get, "/records/1");
+    CHECK(anonymous.outcome == d::unauthorized);
+    CHECK(anonymous.rule == "no credentials");
+    CHECK(anonymous.subject.empty());
+
+    auto const& forbidden = audited(http::verb::put, "/records/1", "ben");
+    CHECK(forbidden.outcome == d::forbidden);
+    CHECK(forbidden.rule == "permission");
+    CHECK(forbidden.subject == "ben");
+
+    auto const& bad = audited(http::verb::get, "/records/%2e%2e", "ann");
+    CHECK(bad.outcome == d::bad_request);
+    CHECK(bad.rule == "target");
+
+    auto const& unknown = audited(http::verb::get, "/nowhere", "ann");
+    CHECK(unknown.outcome == d::not_found);
+    CHECK(unknown.rule == "no route");
+
+    auto const& method = audited(http::verb::patch, "/records/1", "ann");
+    CHECK(method.outcome == d::method_not_allowed);
+
+    CHECK(audited(http::verb::get, "/records/1", "ann", "a b").request_id !=
+          "a b");
+}
+
+TEST_CASE("failing loaders and handlers are 500s that say nothing", "[audit]") {
+    auto const& loader = audited(http::verb::get, "/records/13", "ann");
+    CHECK(loader.outcome == clearance::decision::internal_error);
+    CHECK(loader.status == 500);
+    CHECK(loader.rule == "loader failed");
+    auto const& handler = audited(http::verb::get, "/throws", "ann");
+    CHECK(handler.rule == "handler failed");
+    auto r = ask(http::verb::get, "/throws", "ann");
+    CHECK(r.result() == http::status::internal_server_error);
+    CHECK(r.body() == R"({"error":"internal_error","message":"the server )"
+                      R"(could not complete the request"})");
+    CHECK(ask(http::verb::get, "/records/13", "ann").body().find("down") ==
+          std::string::npos);
 }

@@ -6,11 +6,13 @@
 // authenticator (<clearance/jwt.hpp>, cpp-jwt and OpenSSL) are included
 // separately because they bring dependencies of their own.
 
+#include <clearance/audit.hpp>
 #include <clearance/authentication.hpp>
 #include <clearance/context.hpp>
 #include <clearance/guard.hpp>
 #include <clearance/loader.hpp>
 #include <clearance/matrix.hpp>
+#include <clearance/network.hpp>
 #include <clearance/openapi.hpp>
 #include <clearance/peer.hpp>
 #include <clearance/policy.hpp>

@@ -555,6 +555,10 @@ struct argument_slots<type_list<Args...>> {
 /// What the guard tells the caller when it refuses.
 struct refusal {
     boost::beast::http::status status;
+    /// The rule that refused, for the audit trail.
+    std::string_view rule;
+    /// Whether a 404 hides a record that exists.
+    bool concealed = false;
 };
 
 // The only code that makes proofs: it runs the per-record checks and
@@ -572,7 +576,7 @@ struct guard {
             typename callable_traits<typename Route::handler_type>::arguments;
         using tuple = typename argument_slots<arguments>::type;
         tuple slots;
-        std::optional<http_status> failure;
+        std::optional<refusal> failure;
 
         constexpr auto tmpl = Route::path_template;
         principal const* who = context.principal;
@@ -589,7 +593,8 @@ struct guard {
                     parameter_index<tmpl>(arg::fixed_name.view());
                 auto value = convert_segment<typename arg::value_type>(raw[at]);
                 if (!value)
-                    failure = http_status::bad_request;
+                    failure =
+                        refusal{http_status::bad_request, "path parameter"};
                 else
                     std::get<N>(slots).emplace(
                         access::make<arg>(std::move(*value)));
@@ -611,23 +616,49 @@ struct guard {
                     parameter_index<tmpl>(traits::key_name.view());
                 auto key = convert_segment<key_type>(raw[at]);
                 if (!key) {
-                    failure = http_status::bad_request;
+                    failure =
+                        refusal{http_status::bad_request, "path parameter"};
                     return;
                 }
-                std::optional<resource> loaded = std::invoke(
-                    loaders.template find<resource>(), *key, context);
+                std::optional<resource> loaded;
+                try {
+                    loaded = std::invoke(loaders.template find<resource>(),
+                                         *key, context);
+                } catch (...) {
+                    // A failing store is neither a miss nor a refusal.
+                    failure = refusal{http_status::internal_server_error,
+                                      "loader failed"};
+                    return;
+                }
                 constexpr role_set bypassing =
                     bypass_mask<Policy>(typename traits::bypass_roles{});
                 bool found = loaded.has_value();
-                bool tenant = found && same_tenant_as(*who, *loaded);
-                bool allowed =
-                    tenant && (std::invoke(typename traits::rule{}, *who,
-                                           std::as_const(*loaded)) ||
-                               contains_any<bypassing>(who->roles));
+                // A missing record runs the same checks on a blank one,
+                // so that a miss and a refusal take the same branches.
+                if constexpr (std::is_default_constructible_v<resource>)
+                    if (!found)
+                        loaded.emplace();
+                bool checkable = loaded.has_value();
+                bool tenant = checkable && same_tenant_as(*who, *loaded);
+                bool rule =
+                    checkable && std::invoke(typename traits::rule{}, *who,
+                                             std::as_const(*loaded));
+                bool bypass = contains_any<bypassing>(who->roles);
+                bool allowed = found & tenant & (rule | bypass);
                 if (!allowed) {
-                    failure = (traits::conceals || !tenant)
-                                  ? http_status::not_found
-                                  : http_status::forbidden;
+                    constexpr auto rule_name =
+                        type_name<typename traits::rule>();
+                    if (!found)
+                        failure =
+                            refusal{http_status::not_found, "no such record"};
+                    else if (!tenant)
+                        failure = refusal{http_status::not_found,
+                                          "other tenant", true};
+                    else if (traits::conceals)
+                        failure =
+                            refusal{http_status::not_found, rule_name, true};
+                    else
+                        failure = refusal{http_status::forbidden, rule_name};
                     return;
                 }
                 std::get<N>(slots).emplace(
@@ -637,7 +668,7 @@ struct guard {
         (fill_owned(std::integral_constant<std::size_t, I>{}), ...);
 
         if (failure)
-            return refusal{*failure};
+            return *failure;
 
         // The checks passed: the remaining proofs cost nothing to make.
         auto fill_rest = [&]<std::size_t N>(
@@ -662,9 +693,16 @@ struct guard {
         // Every argument must be made by now; never call a handler with a
         // missing proof.
         if (!(std::get<I>(slots).has_value() && ...))
-            return refusal{boost::beast::http::status::internal_server_error};
+            return refusal{http_status::internal_server_error, "missing proof"};
 
-        return std::invoke(route.handler, std::move(*std::get<I>(slots))...);
+        try {
+            return std::invoke(route.handler,
+                               std::move(*std::get<I>(slots))...);
+        } catch (...) {
+            // Nothing about the failure reaches the client.
+            return refusal{http_status::internal_server_error,
+                           "handler failed"};
+        }
     }
 };
 

@@ -19,6 +19,7 @@
 //
 // HEAD is served by the GET route, through its guard, without a body.
 
+#include <clearance/audit.hpp>
 #include <clearance/authentication.hpp>
 #include <clearance/context.hpp>
 #include <clearance/detail/bitmask.hpp>
@@ -35,8 +36,10 @@
 #include <boost/beast/http/status.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <optional>
 #include <span>
@@ -79,6 +82,10 @@ struct service_options {
     /// CORS; none by default, and then OPTIONS is answered like any
     /// method a route does not serve.
     std::optional<cors_options> cors;
+
+    /// Where every decision is reported; nothing by default, and then no
+    /// report is built.
+    audit_sink audit;
 
     /// Proxies whose `Forwarded` or `X-Forwarded-For` headers are
     /// believed, as addresses or CIDR blocks ("10.0.0.0/8"). Empty by
@@ -128,6 +135,27 @@ inline std::string allow_header(unsigned methods) {
         allow += name;
     }
     return allow;
+}
+
+// Calls `f` on each element of `t` in order until it returns true.
+// Written as recursion rather than a fold: compilers limit how many
+// operands a fold may have, and services may have hundreds of routes.
+template <std::size_t I = 0, class Tuple, class F>
+bool until_true(Tuple const& t, F& f) {
+    if constexpr (I == std::tuple_size_v<Tuple>)
+        return false;
+    else
+        return f(std::get<I>(t)) || until_true<I + 1>(t, f);
+}
+
+// A request id a client may choose: letters, digits and "-_.:".
+constexpr bool is_plain_token(std::string_view s) noexcept {
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+              c == ':'))
+            return false;
+    return true;
 }
 
 inline std::size_t count_fields(request const& req,
@@ -370,8 +398,10 @@ public:
     /// Answers `req`, received from `peer`. The response's version and
     /// keep-alive follow the request's.
     response operator()(request const& req, peer_address const& peer) const {
-        response r = *dispatch(req, peer, false);
+        trace t;
+        response r = *dispatch(req, peer, false, t);
         finish(req, r);
+        report(req, r, t);
         return r;
     }
 
@@ -383,9 +413,12 @@ public:
     /// answered.
     std::optional<response> screen(request const& req,
                                    peer_address const& peer) const {
-        auto r = dispatch(req, peer, true);
-        if (r)
+        trace t;
+        auto r = dispatch(req, peer, true, t);
+        if (r) {
             finish(req, *r);
+            report(req, *r, t);
+        }
         return r;
     }
 
@@ -402,6 +435,72 @@ private:
             return false;
     }
 
+    // What the audit trail needs to know about how a request was
+    // decided. The subject and tenant are copied only when a sink is set.
+    struct trace {
+        std::string_view route;
+        std::string_view rule;
+        std::string path;
+        bool concealed = false;
+        std::string subject;
+        std::string tenant;
+    };
+
+    void note_principal(trace& t, principal const& who) const {
+        if (options_.audit) {
+            t.subject = who.subject;
+            t.tenant = who.tenant;
+        }
+    }
+
+    static decision decision_of(unsigned status, bool concealed) noexcept {
+        switch (status) {
+        case 204:
+            return decision::allowed;
+        case 400:
+            return decision::bad_request;
+        case 401:
+            return decision::unauthorized;
+        case 403:
+            return decision::forbidden;
+        case 404:
+            return concealed ? decision::concealed : decision::not_found;
+        case 405:
+            return decision::method_not_allowed;
+        default:
+            return status >= 500 ? decision::internal_error : decision::allowed;
+        }
+    }
+
+    void report(request const& req, response const& r, trace const& t) const {
+        if (!options_.audit)
+            return;
+        audit_event e;
+        e.time = std::chrono::system_clock::now();
+        e.method = req.method_string();
+        e.route = t.route;
+        e.path = t.path.empty() ? std::string_view(req.target()) : t.path;
+        e.subject = t.subject;
+        e.tenant = t.tenant;
+        e.status = r.result_int();
+        e.outcome = t.rule == "preflight" ? decision::preflight
+                                          : decision_of(e.status, t.concealed);
+        e.rule = t.rule;
+        auto id = req["X-Request-Id"];
+        std::string made;
+        if (!id.empty() && id.size() <= 64 && detail::is_plain_token(id)) {
+            e.request_id = id;
+        } else {
+            made = "clearance-" + std::to_string(requests_.next());
+            e.request_id = made;
+        }
+        try {
+            options_.audit(e);
+        } catch (...) {
+            // An audit sink that fails must not fail the request.
+        }
+    }
+
     // One request in flight: its canonical target and, once asked for,
     // its authentication, so that hidden routes and the guard share one
     // verification.
@@ -411,6 +510,7 @@ private:
         canonical_target target;
         peer_address client;
         std::optional<authentication> auth;
+        trace& notes;
     };
 
     authentication const& authenticate(exchange& x) const {
@@ -455,30 +555,41 @@ private:
     // no body have passed and returns nothing; otherwise it always
     // returns a response.
     std::optional<response> dispatch(request const& req,
-                                     peer_address const& peer,
-                                     bool screening) const {
+                                     peer_address const& peer, bool screening,
+                                     trace& t) const {
         if constexpr (!well_formed)
             return error_response(boost::beast::http::status::not_found);
         else
-            return dispatch_checked(req, peer, screening);
+            return dispatch_checked(req, peer, screening, t);
     }
 
     std::optional<response> dispatch_checked(request const& req,
                                              peer_address const& peer,
-                                             bool screening) const {
+                                             bool screening, trace& t) const {
         using http_status = boost::beast::http::status;
         using boost::beast::http::field;
         auto target = canonicalize_target(req.target());
-        if (!target || !detail::has_valid_host(req))
+        if (!target) {
+            t.rule = "target";
             return error_response(http_status::bad_request);
+        }
+        if (!detail::has_valid_host(req)) {
+            t.rule = "host";
+            return error_response(http_status::bad_request);
+        }
         // Two credentials are ambiguous wherever they are sent.
-        if (detail::count_fields(req, field::authorization) > 1)
+        if (detail::count_fields(req, field::authorization) > 1) {
+            t.rule = "authorization";
             return invalid_request();
-
+        }
         auto client = client_of(req, peer);
-        if (!client)
+        if (!client) {
+            t.rule = "forwarded";
             return error_response(http_status::bad_request);
-        exchange x{req, peer, std::move(*target), *client, std::nullopt};
+        }
+        exchange x{req, peer, std::move(*target), *client, std::nullopt, t};
+        if (options_.audit)
+            t.path = x.target.path;
         method wanted =
             req.method() == method::head ? method::get : req.method();
 
@@ -495,39 +606,50 @@ private:
 
         unsigned allowed = 0;
         bool guarded = false;
+        bool hidden = false;
         bool matched = false;
         std::optional<response> result;
         auto try_route = [&](auto const& route) {
             using route_type = std::remove_cvref_t<decltype(route)>;
             constexpr auto tmpl = route_type::path_template;
             std::array<std::string_view, detail::parameter_count<tmpl>> raw;
-            if (!detail::match_template<tmpl>(x.target.path, raw) ||
-                !visible<route_type>(x))
+            if (!detail::match_template<tmpl>(x.target.path, raw))
                 return false;
+            if (!visible<route_type>(x)) {
+                hidden = true;
+                return false;
+            }
             allowed |= detail::method_bit(route_type::verb);
             guarded = guarded ||
                       detail::analysis_of<Policy, route_type>::needs_principal;
             if (preflight || route_type::verb != wanted)
                 return false;
             matched = true;
+            t.route = route_type::path_template.view();
             result = run(route, x, raw, screening);
             return true;
         };
-        std::apply([&](auto const&... route) { (try_route(route) || ...); },
-                   routes_);
+        detail::until_true(routes_, try_route);
         if (matched)
             return result;
-        if (allowed == 0)
+        if (allowed == 0) {
+            t.rule = hidden ? "hidden route" : "no route";
+            t.concealed = hidden;
             return error_response(http_status::not_found);
-        if (preflight && (allowed & detail::method_bit(*preflight)))
+        }
+        if (preflight && (allowed & detail::method_bit(*preflight))) {
+            t.rule = "preflight";
             return preflight_response(origin, allowed);
+        }
         // Which methods a guarded path serves is for authenticated
         // callers to learn.
         if (guarded && !preflight) {
             auto const& auth = authenticate(x);
             if (auth.result != authentication::outcome::authenticated)
-                return refuse_credentials(auth);
+                return refuse_credentials(auth, t);
+            note_principal(t, auth.who);
         }
+        t.rule = "method";
         auto r = error_response(http_status::method_not_allowed);
         r.set(field::allow, detail::allow_header(allowed));
         return r;
@@ -587,7 +709,11 @@ private:
         return r;
     }
 
-    response refuse_credentials(authentication const& auth) const {
+    response refuse_credentials(authentication const& auth, trace& t) const {
+        t.rule = auth.result == authentication::outcome::none ? "no credentials"
+                 : auth.result == authentication::outcome::malformed
+                     ? "malformed credentials"
+                     : "refused credentials";
         switch (auth.result) {
         case authentication::outcome::invalid:
             return unauthorized("invalid_token");
@@ -635,21 +761,28 @@ private:
         using http_status = boost::beast::http::status;
         request_context context{x.req,  x.target.path, x.target.query,
                                 x.peer, x.client,      nullptr};
-        if (!analysis::admits(x.client))
+        if (!analysis::admits(x.client)) {
+            x.notes.rule = "network";
             return error_response(http_status::forbidden);
+        }
         if constexpr (analysis::needs_principal) {
             auto const& auth = authenticate(x);
             if (auth.result != authentication::outcome::authenticated)
-                return refuse_credentials(auth);
+                return refuse_credentials(auth, x.notes);
             context.principal = &auth.who;
+            note_principal(x.notes, auth.who);
             // The whole role and permission decision: constant masks,
             // no allocation, no string comparison.
             if (!detail::contains_all<analysis::required_permissions>(
-                    auth.who.permissions))
+                    auth.who.permissions)) {
+                x.notes.rule = "permission";
                 return error_response(http_status::forbidden);
+            }
             if (!detail::contains_all<analysis::required_scopes>(
-                    auth.who.scopes))
+                    auth.who.scopes)) {
+                x.notes.rule = "scope";
                 return insufficient_scope<analysis>();
+            }
         }
         if (screening)
             return std::nullopt;
@@ -660,8 +793,11 @@ private:
                 route, loaders_, context, raw,
                 std::index_sequence_for<Args...>{});
         }(arguments{});
-        if (auto* refused = std::get_if<detail::refusal>(&outcome))
+        if (auto* refused = std::get_if<detail::refusal>(&outcome)) {
+            x.notes.rule = refused->rule;
+            x.notes.concealed = refused->concealed;
             return error_response(refused->status);
+        }
         auto r = std::get<response>(std::move(outcome));
         if constexpr (analysis::needs_principal) {
             // The answer depends on who asked: keep it out of shared
@@ -739,6 +875,15 @@ private:
 
     service_options options_;
     std::vector<network> proxies_;
+    // Numbers requests for the audit trail; a copied service starts anew.
+    struct counter {
+        std::atomic<std::uint64_t> value{0};
+        counter() = default;
+        counter(counter const&) noexcept {}
+        counter& operator=(counter const&) noexcept { return *this; }
+        std::uint64_t next() noexcept { return ++value; }
+    };
+    mutable counter requests_;
     Auth authenticator_;
     Loaders loaders_;
     std::tuple<Routes...> routes_;
