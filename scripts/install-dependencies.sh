@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     cmake make g++ clang clang-format
     libboost1.81-dev catch2 libbenchmark-dev
-    libcpp-jwt-dev nlohmann-json3-dev libssl-dev libsqlite3-dev
+    libcpp-jwt-dev nlohmann-json3-dev libssl-dev libsqlite3-dev libspdlog-dev
     curl
 )
 

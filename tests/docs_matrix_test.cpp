@@ -34,7 +34,7 @@ TEST_CASE("the docs service's matrix follows its policy", "[docs][matrix]") {
     CHECK(matrix["permissions"] ==
           json{"docs:delete", "docs:read", "docs:write", "users:manage"});
     CHECK(matrix["scopes"] == json::array());
-    CHECK(matrix["routes"].size() == 8);
+    CHECK(matrix["routes"].size() == 9);
 
     auto health = route(matrix, "GET", "/health");
     CHECK(health["public"] == true);

@@ -13,7 +13,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$binary" serve --port 0 --db "$work/docs.db" >"$work/out" 2>&1 &
+"$binary" serve --port 0 --db "$work/docs.db" --audit "$work/audit.jsonl" \
+    >"$work/out" 2>&1 &
 server=$!
 for _ in $(seq 100); do
     grep -q '^docs-service listening on' "$work/out" && break
@@ -99,6 +100,12 @@ expect "expired is invalid_token" 'error="invalid_token"' "$work/head"
 b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
 unsigned="$(b64 '{"alg":"none","typ":"JWT"}').$(b64 '{"sub":"alice","tenant":"acme","roles":["admin"],"exp":9999999999}')."
 check "alg none" 401 -H "$(bearer "$unsigned")" "$base/admin/users"
+
+# The audit log has one JSON line per decision, concealed ones included.
+expect "audit: alice allowed" '"subject":"alice","tenant":"acme","decision":"allowed"' "$work/audit.jsonl"
+expect "audit: bob concealed" '"subject":"bob","tenant":"acme","decision":"concealed"' "$work/audit.jsonl"
+expect "audit: bob's miss" '"decision":"not_found","status":404,"rule":"no such record"' "$work/audit.jsonl"
+expect "audit: anonymous" '"decision":"unauthorized","status":401,"rule":"no credentials"' "$work/audit.jsonl"
 
 echo "$passes passed, $failures failed"
 [[ $failures == 0 ]]

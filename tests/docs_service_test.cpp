@@ -123,7 +123,8 @@ TEST_CASE("GET /documents/1 without a token is challenged", "[docs-service]") {
     auto garbage = call("GET", "/documents/1", "garbage");
     CHECK(garbage.result() == http::status::unauthorized);
     CHECK(garbage[http::field::www_authenticate] ==
-          R"(Bearer realm="docs-service", error="invalid_token")");
+          R"(Bearer realm="docs-service", error="invalid_token", )"
+          R"(error_description="the token is not three base64url parts")");
 }
 
 TEST_CASE("a document is shown to its owner and to an admin of its tenant",
@@ -202,7 +203,8 @@ TEST_CASE("expired and unsigned tokens are refused", "[docs-service]") {
                         service().token("alice", std::chrono::hours{-1}));
     CHECK(expired.result() == http::status::unauthorized);
     CHECK(expired[http::field::www_authenticate] ==
-          R"(Bearer realm="docs-service", error="invalid_token")");
+          R"(Bearer realm="docs-service", error="invalid_token", )"
+          R"(error_description="the token has expired")");
 
     auto none = base64url(R"({"alg":"none","typ":"JWT"})") + "." +
                 base64url(R"({"sub":"alice","tenant":"acme",)"
@@ -211,7 +213,8 @@ TEST_CASE("expired and unsigned tokens are refused", "[docs-service]") {
     auto r = call("GET", "/documents/1", none);
     CHECK(r.result() == http::status::unauthorized);
     CHECK(r[http::field::www_authenticate] ==
-          R"(Bearer realm="docs-service", error="invalid_token")");
+          R"(Bearer realm="docs-service", error="invalid_token", )"
+          R"(error_description="the token is not three base64url parts")");
 }
 
 TEST_CASE("documents are created, listed, updated and deleted",
@@ -271,6 +274,14 @@ TEST_CASE("a refused request is answered before its body is read",
                               service().token("bob") +
                               "\r\nContent-Length: 900000\r\n\r\n"));
     CHECK(bob.result() == http::status::forbidden);
+}
+
+TEST_CASE("the metrics route answers only the loopback interface",
+          "[docs-service]") {
+    // The test client connects from 127.0.0.1; no token is needed.
+    auto r = call("GET", "/internal/metrics");
+    CHECK(r.result() == http::status::ok);
+    CHECK(json_of(r)["documents"] == 3);
 }
 
 TEST_CASE("HEAD is guarded like GET and has no body", "[docs-service]") {

@@ -8,21 +8,47 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 using namespace test_policy;
 using outcome = clearance::authentication::outcome;
+using clearance::jwt_algorithm;
+namespace why = clearance::jwt_refusal;
 
 namespace {
 
+// Descriptions are compared as std::string: clang++ builds Catch's main
+// as C++14, without the std::string_view printer.
+std::string said(std::string_view text) {
+    return std::string(text);
+}
+
 std::string const key(32, 'k');
 
+std::filesystem::path const data_dir =
+    std::filesystem::path(__FILE__).parent_path() / "data";
+
 clearance::jwt_authenticator<policy> make(clearance::jwt_options options = {}) {
-    if (options.secret.empty())
+    if (options.secret.empty() && options.keys.empty())
         options.secret = key;
     return clearance::jwt_authenticator<policy>{std::move(options)};
+}
+
+std::string read_file(std::filesystem::path const& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in),
+            std::istreambuf_iterator<char>()};
 }
 
 std::string base64url(std::string_view bytes) {
@@ -53,14 +79,80 @@ std::string forge(std::string_view header, std::string_view payload,
            base64url({reinterpret_cast<char const*>(mac), length});
 }
 
+// Signs with the private key in `file` (RS256 or ES256, the raw R || S
+// form for ES256), as an identity provider would.
+std::string sign(std::string_view header, std::string_view payload,
+                 jwt_algorithm algorithm, std::string const& file) {
+    auto signing_input = base64url(header) + "." + base64url(payload);
+    auto pem = read_file(data_dir / file);
+    auto [signature, error] =
+        algorithm == jwt_algorithm::rs256
+            ? jwt::PEMSign<jwt::algo::RS256>::sign(pem, signing_input)
+            : jwt::PEMSign<jwt::algo::ES256>::sign(pem, signing_input);
+    REQUIRE_FALSE(static_cast<bool>(error));
+    return signing_input + "." + base64url(signature);
+}
+
 std::string in(long seconds) {
     return std::to_string(std::time(nullptr) + seconds);
 }
 
 std::string const hs256 = R"({"alg":"HS256","typ":"JWT"})";
 
+std::string valid_payload() {
+    return R"({"sub":"a","exp":)" + in(600) + "}";
+}
+
+clearance::authentication verify_with(clearance::jwt_options options,
+                                      std::string const& token) {
+    return make(std::move(options)).verify(token);
+}
+
 outcome verify(std::string const& token) {
     return make().verify(token).result;
+}
+
+std::string_view refusal(std::string const& token) {
+    auto result = make().verify(token);
+    CHECK(result.result == outcome::invalid);
+    return result.description;
+}
+
+// A directory of its own under the system's temporary directory,
+// removed with everything in it.
+struct scratch_directory {
+    std::filesystem::path path;
+
+    scratch_directory() {
+        auto pattern = (std::filesystem::temp_directory_path() /
+                        "clearance-jwt-test-XXXXXX")
+                           .string();
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~scratch_directory() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    scratch_directory(scratch_directory const&) = delete;
+    scratch_directory& operator=(scratch_directory const&) = delete;
+
+    std::filesystem::path write(std::string const& name,
+                                std::string const& text) const {
+        auto file = path / name;
+        std::ofstream(file, std::ios::binary) << text;
+        return file;
+    }
+};
+
+clearance::jwt_key rsa_key(std::string id = {}) {
+    return clearance::read_pem_key(data_dir / "rsa_public.pem",
+                                   jwt_algorithm::rs256, std::move(id));
+}
+
+clearance::jwt_key ec_key(std::string id = {}) {
+    return clearance::read_pem_key(data_dir / "ec_public.pem",
+                                   jwt_algorithm::es256, std::move(id));
 }
 
 } // namespace
@@ -72,6 +164,7 @@ TEST_CASE("a valid token becomes a principal", "[jwt]") {
                          in(600) + "}");
     auto result = make().verify(token);
     REQUIRE(result.result == outcome::authenticated);
+    CHECK(result.description.empty());
     CHECK(result.who.subject == "ann");
     CHECK(result.who.tenant == "acme");
     CHECK(result.who.roles.words[0] == 0b0010);
@@ -87,54 +180,119 @@ TEST_CASE("issued tokens verify", "[jwt]") {
     REQUIRE(result.result == outcome::authenticated);
     CHECK(result.who.permissions.words[0] == 0b11110);
     CHECK(result.who.scopes.words[0] == 0b10);
-    CHECK(authenticator
-              .verify(authenticator.issue({"ann", "acme", {}, ""},
-                                          std::chrono::seconds{-3600}))
-              .result == outcome::invalid);
+    auto expired = authenticator.verify(authenticator.issue(
+        {"ann", "acme", {}, ""}, std::chrono::seconds{-3600}));
+    CHECK(expired.result == outcome::invalid);
+    CHECK(said(expired.description) == said(why::expired));
+}
+
+TEST_CASE("tokens are issued with the named HS256 key and its kid", "[jwt]") {
+    clearance::jwt_options options;
+    options.keys = {{"a", jwt_algorithm::hs256, std::string(32, 'a')},
+                    {"b", jwt_algorithm::hs256, std::string(32, 'b')},
+                    rsa_key("r")};
+    auto authenticator = make(options);
+    auto token =
+        authenticator.issue({"ann", "", {}, ""}, std::chrono::seconds{60}, "b");
+    CHECK(authenticator.verify(token).result == outcome::authenticated);
+    CHECK(token.substr(0, token.find('.')) ==
+          base64url(R"({"alg":"HS256","kid":"b","typ":"JWT"})"));
+    CHECK_THROWS_AS(
+        authenticator.issue({"ann", "", {}, ""}, std::chrono::seconds{60}),
+        std::logic_error);
+    CHECK_THROWS_AS(
+        authenticator.issue({"ann", "", {}, ""}, std::chrono::seconds{60}, "r"),
+        std::logic_error);
+    CHECK_THROWS_AS(
+        authenticator.issue({"ann", "", {}, ""}, std::chrono::seconds{60}, "c"),
+        std::logic_error);
 }
 
 TEST_CASE("time claims are enforced", "[jwt]") {
-    CHECK(verify(forge(hs256, R"({"sub":"a","exp":)" + in(-3600) + "}")) ==
-          outcome::invalid);
+    CHECK(said(refusal(forge(hs256, R"({"sub":"a","exp":)" + in(-3600) +
+                                        "}"))) == said(why::expired));
     CHECK(verify(forge(hs256, R"({"sub":"a","exp":)" + in(-10) + "}")) ==
           outcome::authenticated);
-    CHECK(verify(forge(hs256, R"({"sub":"a"})")) == outcome::invalid);
-    CHECK(verify(forge(hs256, R"({"sub":"a","exp":"soon"})")) ==
-          outcome::invalid);
+    CHECK(said(refusal(forge(hs256, R"({"sub":"a"})"))) ==
+          said(why::no_expiry));
+    CHECK(said(refusal(forge(hs256, R"({"sub":"a","exp":"soon"})"))) ==
+          said(why::bad_time_claim));
+    CHECK(said(refusal(forge(hs256, R"({"sub":"a","exp":)" + in(600) +
+                                        R"(,"nbf":)" + in(3600) + "}"))) ==
+          said(why::not_yet_valid));
     CHECK(verify(forge(hs256, R"({"sub":"a","exp":)" + in(600) + R"(,"nbf":)" +
-                                  in(3600) + "}")) == outcome::invalid);
+                                  in(10) + "}")) == outcome::authenticated);
+    CHECK(verify(forge(hs256, R"({"sub":"a","exp":)" + in(600) +
+                                  R"(,"nbf":0})")) == outcome::authenticated);
 }
 
-TEST_CASE("only HS256 with this key is accepted", "[jwt]") {
-    auto payload = R"({"sub":"a","exp":)" + in(600) + "}";
+TEST_CASE("the leeway is configurable", "[jwt]") {
+    clearance::jwt_options strict;
+    strict.leeway = std::chrono::seconds{0};
+    auto late = forge(hs256, R"({"sub":"a","exp":)" + in(-10) + "}");
+    auto early = forge(hs256, R"({"sub":"a","exp":)" + in(600) + R"(,"nbf":)" +
+                                  in(20) + "}");
+    CHECK(said(verify_with(strict, late).description) == said(why::expired));
+    CHECK(said(verify_with(strict, early).description) ==
+          said(why::not_yet_valid));
+    clearance::jwt_options lenient;
+    lenient.leeway = std::chrono::minutes{5};
+    CHECK(verify_with(lenient, late).result == outcome::authenticated);
+    CHECK(verify_with(lenient, early).result == outcome::authenticated);
+}
+
+TEST_CASE("expiry may be made optional", "[jwt]") {
+    clearance::jwt_options options;
+    options.require_expiry = false;
+    CHECK(verify_with(options, forge(hs256, R"({"sub":"a"})")).result ==
+          outcome::authenticated);
+    CHECK(said(verify_with(options, forge(hs256, R"({"sub":"a","exp":)" +
+                                                     in(-3600) + "}"))
+                   .description) == said(why::expired));
+    CHECK(said(verify_with(options, forge(hs256, R"({"sub":"a","exp":1e30})"))
+                   .description) == said(why::bad_time_claim));
+}
+
+TEST_CASE("only the key's algorithm is accepted", "[jwt]") {
+    auto payload = valid_payload();
     CHECK(verify(forge(hs256, payload)) == outcome::authenticated);
-    CHECK(verify(forge(hs256, payload, std::string(32, 'x'))) ==
-          outcome::invalid);
-    for (auto header : {
-             R"({"alg":"none"})",
-             R"({"alg":"None","typ":"JWT"})",
-             R"({"alg":"HS512","typ":"JWT"})",
-             R"({"alg":"RS256","typ":"JWT"})",
-             R"({"alg":"hs256","typ":"JWT"})",
-             R"({"typ":"JWT"})",
-             R"({"alg":["HS256"]})",
-             R"({"alg":"HS256","jku":"https://attacker/keys"})",
-             R"({"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}})",
-             R"({"alg":"HS256","x5u":"https://attacker/cert"})",
-             R"({"alg":"HS256","crit":["exp"]})",
-             R"({"alg":"HS256","typ":"at+jwt"})",
-             R"(["alg","HS256"])",
-             R"(not json)",
-         }) {
+    CHECK(said(refusal(forge(hs256, payload, std::string(32, 'x')))) ==
+          said(why::bad_signature));
+    std::pair<char const*, std::string_view> const cases[] = {
+        {R"({"alg":"none"})", why::unsigned_token},
+        {R"({"alg":"None","typ":"JWT"})", why::unsigned_token},
+        {R"({"alg":"NONE"})", why::unsigned_token},
+        {R"({"alg":"HS512","typ":"JWT"})", why::wrong_algorithm},
+        {R"({"alg":"RS256","typ":"JWT"})", why::wrong_algorithm},
+        {R"({"alg":"ES256","typ":"JWT"})", why::wrong_algorithm},
+        {R"({"alg":"hs256","typ":"JWT"})", why::wrong_algorithm},
+        {R"({"alg":"HS256 ","typ":"JWT"})", why::wrong_algorithm},
+        {R"({"typ":"JWT"})", why::no_algorithm},
+        {R"({"alg":["HS256"]})", why::no_algorithm},
+        {R"({"alg":null})", why::no_algorithm},
+        {R"({"alg":"HS256","jku":"https://attacker/keys"})", why::embedded_key},
+        {R"({"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}})",
+         why::embedded_key},
+        {R"({"alg":"HS256","x5u":"https://attacker/cert"})", why::embedded_key},
+        {R"({"alg":"HS256","x5c":["MIIB"]})", why::embedded_key},
+        {R"({"alg":"HS256","crit":["exp"]})", why::critical_header},
+        {R"({"alg":"HS256","typ":"at+jwt"})", why::wrong_type},
+        {R"({"alg":"HS256","typ":7})", why::wrong_type},
+        {R"({"alg":"HS256","kid":"other"})", why::unknown_key},
+        {R"({"alg":"HS256","kid":7})", why::unknown_key},
+        {R"(["alg","HS256"])", why::bad_header},
+        {R"(not json)", why::bad_header},
+    };
+    for (auto [header, expected] : cases) {
         INFO(header);
-        CHECK(verify(forge(header, payload)) == outcome::invalid);
+        CHECK(said(refusal(forge(header, payload))) == said(expected));
     }
     auto none = base64url(R"({"alg":"none"})") + "." + base64url(payload) + ".";
-    CHECK(verify(none) == outcome::invalid);
+    CHECK(said(refusal(none)) == said(why::not_compact));
 }
 
 TEST_CASE("malformed tokens are refused", "[jwt]") {
-    auto good = forge(hs256, R"({"sub":"a","exp":)" + in(600) + "}");
+    auto good = forge(hs256, valid_payload());
     CHECK(verify(good) == outcome::authenticated);
     for (auto bad : {
              std::string{},
@@ -143,38 +301,131 @@ TEST_CASE("malformed tokens are refused", "[jwt]") {
              std::string{"a.b.c.d"},
              std::string{".."},
              good + "=",
-             good.substr(0, good.size() - 1),
-             good + "A",
              "x" + good,
-             std::string(20000, 'a') + "." + std::string(20000, 'a') + ".aa",
+             good + ".",
              std::string{"\xff\xfe.\xff.\xff"},
+             std::string{"eyJ+.e30.AAAA"},
+             std::string{"eyJhbGciOiJIUzI1NiJ9 .e30.AAAA"},
          }) {
         INFO(bad.substr(0, 60));
-        CHECK(verify(bad) == outcome::invalid);
+        auto result = make().verify(bad);
+        CHECK(result.result == outcome::invalid);
+        CHECK(said(result.description) == said(why::not_compact));
+    }
+    // A signature one character shorter or longer: refused, for its
+    // encoding or its signature depending on its last character.
+    CHECK(verify(good.substr(0, good.size() - 1)) == outcome::invalid);
+    CHECK(verify(good + "A") == outcome::invalid);
+    auto huge = std::string(20000, 'a') + "." + std::string(20000, 'a') + ".aa";
+    CHECK(said(refusal(huge)) == said(why::too_long));
+}
+
+TEST_CASE("each kind of bad token is refused with its reason", "[jwt]") {
+    auto exp = in(600);
+    std::string nested = R"({"sub":"a","exp":)" + exp + R"(,"x":)";
+    nested += std::string(20, '[') + std::string(20, ']') + "}";
+    std::string deep_enough = R"({"sub":"a","exp":)" + exp + R"(,"x":)";
+    deep_enough += std::string(15, '[') + std::string(15, ']') + "}";
+    CHECK(verify(forge(hs256, deep_enough)) == outcome::authenticated);
+
+    std::pair<std::string, std::string_view> const cases[] = {
+        // base64url that is not canonical: "e30" is {}, and "e31"
+        // would decode to the same bytes
+        {"eyJhbGciOiJIUzI1NiJ9.e31." + std::string(43, 'A'), why::not_compact},
+        // JSON that is not an object, or not JSON
+        {forge(hs256, "[1,2,3]"), why::bad_payload},
+        {forge(hs256, "{\"sub\":\"a\""), why::bad_payload},
+        {forge(hs256, R"({"sub":"a","exp":)" + exp + "} x"), why::bad_payload},
+        {forge(hs256, "{\"sub\":\"\xff\",\"exp\":" + exp + "}"),
+         why::bad_payload},
+        {forge("{\"alg\":\"HS256\",\"x\":\"\xc0\xaf\"}", valid_payload()),
+         why::bad_header},
+        // repeated names, plain or escaped
+        {forge(hs256, R"({"sub":"a","sub":"root","exp":)" + exp + "}"),
+         why::duplicate_member},
+        {forge(hs256, R"({"sub":"a","s\u0075b":"root","exp":)" + exp + "}"),
+         why::duplicate_member},
+        {forge(hs256, R"({"sub":"a","exp":)" + exp + R"(,"exp":99999999999})"),
+         why::duplicate_member},
+        {forge(hs256, R"({"sub":"a","x":{"y":1,"y":2},"exp":)" + exp + "}"),
+         why::duplicate_member},
+        {forge(R"({"alg":"none","alg":"HS256"})", valid_payload()),
+         why::duplicate_member},
+        // deep nesting
+        {forge(hs256, nested), why::too_deep},
+        {forge(R"({"alg":"HS256","x":)" + std::string(40, '[') +
+                   std::string(40, ']') + "}",
+               valid_payload()),
+         why::too_deep},
+        // time claims that are not integers in range
+        {forge(hs256, R"({"sub":"a","exp":1e30})"), why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","exp":-1e30})"), why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","exp":1.5e9})"), why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","exp":-5})"), why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","exp":9007199254740993})"),
+         why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","exp":18446744073709551615})"),
+         why::bad_time_claim},
+        // nlohmann::json refuses a number it cannot represent
+        {forge(hs256, R"({"sub":"a","exp":1e400})"), why::bad_payload},
+        {forge(hs256, R"({"sub":"a","exp":true})"), why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","nbf":1e30,"exp":)" + exp + "}"),
+         why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","iat":-1e30,"exp":)" + exp + "}"),
+         why::bad_time_claim},
+        {forge(hs256, R"({"sub":"a","iat":"now","exp":)" + exp + "}"),
+         why::bad_time_claim},
+        // claims
+        {forge(hs256, R"({"exp":)" + exp + "}"), why::no_subject},
+        {forge(hs256, R"({"sub":"","exp":)" + exp + "}"), why::no_subject},
+        {forge(hs256, R"({"sub":7,"exp":)" + exp + "}"), why::no_subject},
+        {forge(hs256, R"({"sub":"a","roles":"owner","exp":)" + exp + "}"),
+         why::bad_claim},
+        {forge(hs256, R"({"sub":"a","roles":[1],"exp":)" + exp + "}"),
+         why::bad_claim},
+        {forge(hs256, R"({"sub":"a","tenant":["acme"],"exp":)" + exp + "}"),
+         why::bad_claim},
+        {forge(hs256, R"({"sub":"a","scope":["api.read"],"exp":)" + exp + "}"),
+         why::bad_claim},
+    };
+    for (auto const& [token, expected] : cases) {
+        INFO(token.substr(0, 100));
+        CHECK(said(refusal(token)) == said(expected));
     }
 }
 
-TEST_CASE("claims of the wrong type are refused", "[jwt]") {
-    auto exp = in(600);
-    for (auto payload : {
-             R"({"exp":)" + exp + "}",
-             R"({"sub":"","exp":)" + exp + "}",
-             R"({"sub":7,"exp":)" + exp + "}",
-             R"({"sub":"a","roles":"owner","exp":)" + exp + "}",
-             R"({"sub":"a","roles":[1],"exp":)" + exp + "}",
-             R"({"sub":"a","tenant":["acme"],"exp":)" + exp + "}",
-             R"({"sub":"a","scope":["api.read"],"exp":)" + exp + "}",
-             std::string(R"({"sub":"a","exp":1e30})"),
-             std::string(R"({"sub":"a","exp":-1e30})"),
-             std::string(R"({"sub":"a","exp":1.5e9})"),
-             std::string(R"({"sub":"a","exp":-5})"),
-             std::string(R"({"sub":"a","exp":18446744073709551615})"),
-             R"({"sub":"a","nbf":1e30,"exp":)" + exp + "}",
-             R"({"sub":"a","iat":-1e30,"exp":)" + exp + "}",
-             std::string(R"([1,2,3])"),
+TEST_CASE("a bad signature is refused after the checks that need none",
+          "[jwt]") {
+    // A forged token with a repeated claim is refused for the repeat,
+    // before any signature work; a well-formed one for its signature.
+    auto wrong = std::string(32, 'x');
+    CHECK(said(refusal(forge(hs256, R"({"sub":"a","sub":"b"})", wrong))) ==
+          said(why::duplicate_member));
+    CHECK(said(refusal(forge(hs256, valid_payload(), wrong))) ==
+          said(why::bad_signature));
+    auto good = forge(hs256, valid_payload());
+    auto tampered = good;
+    tampered[tampered.size() - 2] =
+        tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
+    CHECK(said(refusal(tampered)) == said(why::bad_signature));
+}
+
+TEST_CASE("descriptions fit RFC 6750's error_description", "[jwt]") {
+    for (auto text : {
+             why::malformed_header, why::too_long,        why::not_compact,
+             why::bad_header,       why::bad_payload,     why::duplicate_member,
+             why::too_deep,         why::no_algorithm,    why::unsigned_token,
+             why::embedded_key,     why::critical_header, why::wrong_type,
+             why::unknown_key,      why::no_key_id,       why::wrong_algorithm,
+             why::bad_time_claim,   why::bad_signature,   why::no_expiry,
+             why::expired,          why::not_yet_valid,   why::wrong_issuer,
+             why::wrong_audience,   why::no_subject,      why::bad_claim,
+             why::unprocessable,
          }) {
-        INFO(payload);
-        CHECK(verify(forge(hs256, payload)) == outcome::invalid);
+        INFO(text);
+        CHECK(!text.empty());
+        for (char c : text)
+            CHECK((c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'));
     }
 }
 
@@ -184,50 +435,550 @@ TEST_CASE("issuer and audience are enforced when configured", "[jwt]") {
     options.audience = "docs";
     auto strict = make(options);
     auto exp = in(600);
-    CHECK(strict
-              .verify(forge(hs256, R"({"sub":"a","iss":"https://issuer",)"
-                                   R"("aud":"docs","exp":)" +
-                                       exp + "}"))
-              .result == outcome::authenticated);
-    CHECK(strict.verify(forge(hs256, R"({"sub":"a","exp":)" + exp + "}"))
-              .result == outcome::invalid);
-    CHECK(strict
-              .verify(forge(hs256, R"({"sub":"a","iss":"https://other",)"
-                                   R"("aud":"docs","exp":)" +
-                                       exp + "}"))
-              .result == outcome::invalid);
-    CHECK(strict
-              .verify(forge(hs256, R"({"sub":"a","iss":"https://issuer",)"
-                                   R"("aud":"else","exp":)" +
-                                       exp + "}"))
-              .result == outcome::invalid);
+    auto with = [&](std::string const& claims) {
+        return strict.verify(
+            forge(hs256, R"({"sub":"a","exp":)" + exp + claims + "}"));
+    };
+    CHECK(with(R"(,"iss":"https://issuer","aud":"docs")").result ==
+          outcome::authenticated);
+    CHECK(with(R"(,"iss":"https://issuer","aud":["other","docs"])").result ==
+          outcome::authenticated);
+    CHECK(said(with("").description) == said(why::wrong_issuer));
+    CHECK(said(with(R"(,"iss":"https://other","aud":"docs")").description) ==
+          said(why::wrong_issuer));
+    CHECK(said(with(R"(,"iss":["https://issuer"],"aud":"docs")").description) ==
+          said(why::wrong_issuer));
+    CHECK(said(with(R"(,"iss":"https://issuer")").description) ==
+          said(why::wrong_audience));
+    CHECK(said(with(R"(,"iss":"https://issuer","aud":"else")").description) ==
+          said(why::wrong_audience));
+    CHECK(said(with(R"(,"iss":"https://issuer","aud":["else"])").description) ==
+          said(why::wrong_audience));
+    CHECK(said(with(R"(,"iss":"https://issuer","aud":[])").description) ==
+          said(why::wrong_audience));
+    CHECK(
+        said(with(R"(,"iss":"https://issuer","aud":[7,"docs"])").description) ==
+        said(why::wrong_audience));
+    CHECK(
+        said(with(R"(,"iss":"https://issuer","aud":{"docs":1})").description) ==
+        said(why::wrong_audience));
+
+    // Without configuration, neither is looked at.
+    CHECK(verify(forge(hs256, R"({"sub":"a","iss":"x","aud":["y"],"exp":)" +
+                                  exp + "}")) == outcome::authenticated);
 }
 
-TEST_CASE("a short key is refused at start-up", "[jwt]") {
+TEST_CASE("RS256 tokens verify with the RSA public key", "[jwt]") {
     clearance::jwt_options options;
-    options.secret = "short";
-    CHECK_THROWS_AS(clearance::jwt_authenticator<policy>{options},
-                    std::invalid_argument);
+    options.keys = {rsa_key()};
+    auto authenticator = make(options);
+    auto header = R"({"alg":"RS256","typ":"JWT"})";
+    auto payload = R"({"sub":"svc","roles":["reader"],"exp":)" + in(600) + "}";
+    auto good = sign(header, payload, jwt_algorithm::rs256, "rsa_private.pem");
+    auto result = authenticator.verify(good);
+    REQUIRE(result.result == outcome::authenticated);
+    CHECK(result.who.subject == "svc");
+    CHECK(result.who.permissions == policy::role_mask<reader>);
+
+    auto other =
+        sign(header, payload, jwt_algorithm::rs256, "rsa_other_private.pem");
+    ERR_raise(ERR_LIB_USER, 1); // left over from elsewhere
+    CHECK(said(authenticator.verify(other).description) ==
+          said(why::bad_signature));
+    // OpenSSL's error queue is left empty for the next TLS call.
+    CHECK(ERR_peek_error() == 0);
+    auto tampered = good;
+    tampered.replace(tampered.find('.') + 1,
+                     tampered.rfind('.') - tampered.find('.') - 1,
+                     base64url(R"({"sub":"root","exp":)" + in(600) + "}"));
+    CHECK(said(authenticator.verify(tampered).description) ==
+          said(why::bad_signature));
+    CHECK(authenticator.verify(good.substr(0, good.size() - 4)).result ==
+          outcome::invalid);
+    auto expired = sign(header, R"({"sub":"svc","exp":)" + in(-3600) + "}",
+                        jwt_algorithm::rs256, "rsa_private.pem");
+    CHECK(said(authenticator.verify(expired).description) ==
+          said(why::expired));
 }
 
-TEST_CASE("the bearer header is can_read strictly", "[jwt]") {
+TEST_CASE("public keys are shared by copies and threads", "[jwt]") {
+    clearance::jwt_options options;
+    options.keys = clearance::read_jwks(data_dir / "jwks.json");
+    auto payload = valid_payload();
+    auto rs = sign(R"({"alg":"RS256","kid":"rsa-1"})", payload,
+                   jwt_algorithm::rs256, "rsa_private.pem");
+    auto es = sign(R"({"alg":"ES256","kid":"ec-1"})", payload,
+                   jwt_algorithm::es256, "ec_private.pem");
+    auto bad = rs;
+    bad[bad.size() / 2] = bad[bad.size() / 2] == 'A' ? 'B' : 'A';
+    auto original = make(options);
+    auto const copy = original;
+    std::atomic<int> accepted{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 25; ++i) {
+                accepted += copy.verify(rs).result == outcome::authenticated;
+                accepted += copy.verify(es).result == outcome::authenticated;
+                refused += copy.verify(bad).result == outcome::invalid;
+            }
+        });
+    for (auto& thread : threads)
+        thread.join();
+    CHECK(accepted == 200);
+    CHECK(refused == 100);
+    CHECK(original.verify(es).result == outcome::authenticated);
+}
+
+TEST_CASE("ES256 tokens verify with the P-256 public key", "[jwt]") {
+    clearance::jwt_options options;
+    options.keys = {ec_key("ec")};
+    auto authenticator = make(options);
+    auto header = R"({"alg":"ES256","kid":"ec"})";
+    auto payload = R"({"sub":"svc","exp":)" + in(600) + "}";
+    auto good = sign(header, payload, jwt_algorithm::es256, "ec_private.pem");
+    CHECK(authenticator.verify(good).result == outcome::authenticated);
+    // A token without kid selects the only key.
+    CHECK(authenticator
+              .verify(sign(R"({"alg":"ES256"})", payload, jwt_algorithm::es256,
+                           "ec_private.pem"))
+              .result == outcome::authenticated);
+
+    auto tampered = good;
+    tampered.replace(tampered.find('.') + 1,
+                     tampered.rfind('.') - tampered.find('.') - 1,
+                     base64url(R"({"sub":"root","exp":)" + in(600) + "}"));
+    CHECK(said(authenticator.verify(tampered).description) ==
+          said(why::bad_signature));
+
+    // JWS wants R || S, 64 bytes; a DER signature does not verify.
+    auto signing_input = good.substr(0, good.rfind('.'));
+    auto pem = read_file(data_dir / "ec_private.pem");
+    auto* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    auto* private_key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    REQUIRE(private_key != nullptr);
+    auto* context = EVP_MD_CTX_new();
+    std::size_t length = 0;
+    REQUIRE(EVP_DigestSignInit(context, nullptr, EVP_sha256(), nullptr,
+                               private_key) == 1);
+    REQUIRE(EVP_DigestSign(
+                context, nullptr, &length,
+                reinterpret_cast<unsigned char const*>(signing_input.data()),
+                signing_input.size()) == 1);
+    std::string der(length, '\0');
+    REQUIRE(EVP_DigestSign(
+                context, reinterpret_cast<unsigned char*>(der.data()), &length,
+                reinterpret_cast<unsigned char const*>(signing_input.data()),
+                signing_input.size()) == 1);
+    der.resize(length);
+    EVP_MD_CTX_free(context);
+    EVP_PKEY_free(private_key);
+    CHECK(said(authenticator.verify(signing_input + "." + base64url(der))
+                   .description) == said(why::bad_signature));
+    CHECK(said(authenticator.verify(signing_input + "." + std::string(86, 'A'))
+                   .description) == said(why::bad_signature));
+}
+
+TEST_CASE("an RS256 public key used as an HS256 secret is refused", "[jwt]") {
+    // The classic confusion: the attacker knows the public key and signs
+    // an HS256 token with its PEM text as the HMAC secret, hoping the
+    // verifier follows the token's alg.
+    auto file_pem = read_file(data_dir / "rsa_public.pem");
+    auto key = rsa_key();
+    auto payload = R"({"sub":"root","roles":["owner"],"exp":)" + in(600) + "}";
+    clearance::jwt_options single;
+    single.keys = {key};
+    auto authenticator = make(single);
+    for (auto const& secret : {file_pem, key.material}) {
+        CHECK(said(authenticator.verify(forge(hs256, payload, secret))
+                       .description) == said(why::wrong_algorithm));
+        CHECK(said(authenticator
+                       .verify(forge(R"({"alg":"HS256","kid":""})", payload,
+                                     secret))
+                       .description) == said(why::wrong_algorithm));
+    }
+
+    // With a key set, the kid picks the key and the alg must be its.
+    clearance::jwt_options set;
+    set.keys = {{"h", jwt_algorithm::hs256, key.material.substr(40, 40)},
+                rsa_key("r"),
+                ec_key("e")};
+    auto keyed = make(set);
+    CHECK(keyed
+              .verify(forge(R"({"alg":"HS256","kid":"h"})", payload,
+                            key.material.substr(40, 40)))
+              .result == outcome::authenticated);
+    CHECK(said(keyed
+                   .verify(forge(R"({"alg":"HS256","kid":"r"})", payload,
+                                 key.material))
+                   .description) == said(why::wrong_algorithm));
+    CHECK(said(keyed
+                   .verify(forge(R"({"alg":"HS256","kid":"r"})", payload,
+                                 key.material.substr(40, 40)))
+                   .description) == said(why::wrong_algorithm));
+    CHECK(said(keyed
+                   .verify(sign(R"({"alg":"RS256","kid":"h"})", payload,
+                                jwt_algorithm::rs256, "rsa_private.pem"))
+                   .description) == said(why::wrong_algorithm));
+    CHECK(said(keyed
+                   .verify(sign(R"({"alg":"RS256","kid":"e"})", payload,
+                                jwt_algorithm::rs256, "rsa_private.pem"))
+                   .description) == said(why::wrong_algorithm));
+    CHECK(said(keyed
+                   .verify(sign(R"({"alg":"ES256","kid":"r"})", payload,
+                                jwt_algorithm::es256, "ec_private.pem"))
+                   .description) == said(why::wrong_algorithm));
+    CHECK(keyed
+              .verify(sign(R"({"alg":"RS256","kid":"r"})", payload,
+                           jwt_algorithm::rs256, "rsa_private.pem"))
+              .result == outcome::authenticated);
+    CHECK(keyed
+              .verify(sign(R"({"alg":"ES256","kid":"e"})", payload,
+                           jwt_algorithm::es256, "ec_private.pem"))
+              .result == outcome::authenticated);
+
+    // Nor can a PEM be configured as an HMAC secret.
+    clearance::jwt_options mistaken;
+    mistaken.secret = file_pem;
+    CHECK_THROWS_WITH(make(mistaken), Catch::Contains("PEM"));
+}
+
+TEST_CASE("the kid selects the key", "[jwt]") {
+    std::string a(32, 'a'), b(32, 'b');
+    clearance::jwt_options options;
+    options.keys = {{"a", jwt_algorithm::hs256, a},
+                    {"b", jwt_algorithm::hs256, b}};
+    auto authenticator = make(options);
+    auto payload = valid_payload();
+    CHECK(
+        authenticator.verify(forge(R"({"alg":"HS256","kid":"a"})", payload, a))
+            .result == outcome::authenticated);
+    CHECK(
+        authenticator.verify(forge(R"({"alg":"HS256","kid":"b"})", payload, b))
+            .result == outcome::authenticated);
+    CHECK(said(authenticator
+                   .verify(forge(R"({"alg":"HS256","kid":"b"})", payload, a))
+                   .description) == said(why::bad_signature));
+    CHECK(said(authenticator
+                   .verify(forge(R"({"alg":"HS256","kid":"c"})", payload, a))
+                   .description) == said(why::unknown_key));
+    CHECK(said(authenticator
+                   .verify(forge(R"({"alg":"HS256","kid":"A"})", payload, a))
+                   .description) == said(why::unknown_key));
+    CHECK(said(authenticator.verify(forge(hs256, payload, a)).description) ==
+          said(why::no_key_id));
+
+    // One key with an id: a token without kid selects it; another kid
+    // does not.
+    clearance::jwt_options one;
+    one.keys = {{"k1", jwt_algorithm::hs256, a}};
+    auto single = make(one);
+    CHECK(single.verify(forge(hs256, payload, a)).result ==
+          outcome::authenticated);
+    CHECK(single.verify(forge(R"({"alg":"HS256","kid":"k1"})", payload, a))
+              .result == outcome::authenticated);
+    CHECK(said(single.verify(forge(R"({"alg":"HS256","kid":"k2"})", payload, a))
+                   .description) == said(why::unknown_key));
+
+    // The single-secret form has the key id "": any kid is unknown.
+    CHECK(said(refusal(forge(R"({"alg":"HS256","kid":"k1"})", payload))) ==
+          said(why::unknown_key));
+}
+
+TEST_CASE("bad configurations stop start-up", "[jwt]") {
+    auto fails = [](clearance::jwt_options options, std::string const& part) {
+        INFO(part);
+        CHECK_THROWS_WITH(clearance::jwt_authenticator<policy>{options},
+                          Catch::Contains(part));
+        CHECK_THROWS_AS(clearance::jwt_authenticator<policy>{options},
+                        std::invalid_argument);
+    };
+    clearance::jwt_options options;
+    fails(options, "needs a key");
+    options.secret = "short";
+    fails(options, "at least 32 bytes");
+    options.secret = key;
+    options.keys = {rsa_key()};
+    fails(options, "not both");
+
+    options = {};
+    options.keys = {{"a", jwt_algorithm::hs256, key},
+                    {"a", jwt_algorithm::hs256, key}};
+    fails(options, "two JWT keys have the id 'a'");
+    options.keys = {{"a", jwt_algorithm::hs256, key},
+                    {"", jwt_algorithm::hs256, key}};
+    fails(options, "key 2 has none");
+    options.keys = {{"short", jwt_algorithm::hs256, "x"}};
+    fails(options, "'short' is shorter than 32 bytes");
+    auto rsa_pem = read_file(data_dir / "rsa_public.pem");
+    auto ec_pem = read_file(data_dir / "ec_public.pem");
+    options.keys = {{"r", jwt_algorithm::rs256, ec_pem}};
+    fails(options, "'r' is not an RSA key");
+    options.keys = {{"e", jwt_algorithm::es256, rsa_pem}};
+    fails(options, "'e' is not an EC key");
+    options.keys = {{"e", jwt_algorithm::es256,
+                     read_file(data_dir / "ec_p384_public.pem")}};
+    fails(options, "ES256 needs P-256");
+    options.keys = {{"r", jwt_algorithm::rs256,
+                     read_file(data_dir / "rsa1024_public.pem")}};
+    fails(options, "1024 bits");
+    options.keys = {
+        {"r", jwt_algorithm::rs256, read_file(data_dir / "rsa_private.pem")}};
+    fails(options, "private key");
+    options.keys = {{"r", jwt_algorithm::rs256,
+                     "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC "
+                     "KEY-----\n"}};
+    fails(options, "does not parse");
+    options.keys = {{"r", jwt_algorithm::rs256, rsa_pem + ec_pem}};
+    fails(options, "more than one PEM block");
+    options.keys = {{"r", jwt_algorithm::rs256, "not a key"}};
+    fails(options, "no PEM public key");
+
+    options = {};
+    options.secret = key;
+    options.leeway = std::chrono::seconds{-1};
+    fails(options, "leeway");
+    options.leeway = std::chrono::hours{25};
+    fails(options, "leeway");
+}
+
+TEST_CASE("PEM key files are read at start-up", "[jwt]") {
+    auto key = rsa_key("r");
+    CHECK(key.id == "r");
+    CHECK(key.algorithm == jwt_algorithm::rs256);
+    CHECK(key.material.rfind("-----BEGIN PUBLIC KEY-----", 0) == 0);
+    CHECK(ec_key().algorithm == jwt_algorithm::es256);
+
+    auto fails = [](std::filesystem::path const& file, jwt_algorithm algorithm,
+                    std::string const& part) {
+        INFO(part);
+        CHECK_THROWS_WITH(clearance::read_pem_key(file, algorithm),
+                          Catch::Contains(file.string()) &&
+                              Catch::Contains(part));
+    };
+    fails(data_dir / "missing.pem", jwt_algorithm::rs256, "does not exist");
+    fails(data_dir, jwt_algorithm::rs256, "not a regular file");
+    fails(data_dir / "rsa_private.pem", jwt_algorithm::rs256, "private key");
+    fails(data_dir / "ec_public.pem", jwt_algorithm::rs256, "not an RSA key");
+    fails(data_dir / "rsa_public.pem", jwt_algorithm::es256, "not an EC key");
+    fails(data_dir / "rsa1024_public.pem", jwt_algorithm::rs256, "2048");
+    fails(data_dir / "ec_p384_public.pem", jwt_algorithm::es256, "P-256");
+    fails(data_dir / "rsa_public.pem", jwt_algorithm::hs256, "HS256");
+    fails(data_dir / "jwks.json", jwt_algorithm::rs256, "no PEM public key");
+    scratch_directory scratch;
+    fails(scratch.write("empty.pem", ""), jwt_algorithm::rs256, "is empty");
+}
+
+TEST_CASE("a JWKS file gives RS256 and ES256 keys", "[jwt]") {
+    auto keys = clearance::read_jwks(data_dir / "jwks.json");
+    REQUIRE(keys.size() == 2);
+    CHECK(keys[0].id == "rsa-1");
+    CHECK(keys[0].algorithm == jwt_algorithm::rs256);
+    CHECK(keys[0].material == rsa_key().material);
+    CHECK(keys[1].id == "ec-1");
+    CHECK(keys[1].algorithm == jwt_algorithm::es256);
+    CHECK(keys[1].material == ec_key().material);
+
+    clearance::jwt_options options;
+    options.keys = keys;
+    auto authenticator = make(options);
+    auto payload = valid_payload();
+    CHECK(authenticator
+              .verify(sign(R"({"alg":"RS256","kid":"rsa-1"})", payload,
+                           jwt_algorithm::rs256, "rsa_private.pem"))
+              .result == outcome::authenticated);
+    CHECK(authenticator
+              .verify(sign(R"({"alg":"ES256","kid":"ec-1"})", payload,
+                           jwt_algorithm::es256, "ec_private.pem"))
+              .result == outcome::authenticated);
+    CHECK(said(authenticator
+                   .verify(sign(R"({"alg":"RS256"})", payload,
+                                jwt_algorithm::rs256, "rsa_private.pem"))
+                   .description) == said(why::no_key_id));
+    CHECK(said(authenticator
+                   .verify(sign(R"({"alg":"ES256","kid":"rsa-1"})", payload,
+                                jwt_algorithm::es256, "ec_private.pem"))
+                   .description) == said(why::wrong_algorithm));
+}
+
+TEST_CASE("JWKS keys: algorithms inferred, other uses skipped", "[jwt]") {
+    auto jwks = nlohmann::json::parse(read_file(data_dir / "jwks.json"));
+    auto rsa = jwks["keys"][0];
+    auto ec = jwks["keys"][1];
+    rsa.erase("alg");
+    rsa.erase("use");
+    ec.erase("alg");
+    auto encryption = rsa;
+    encryption["use"] = "enc";
+    encryption["kid"] = "enc-1";
+    auto wrapping = ec;
+    wrapping["key_ops"] = nlohmann::json::array({"wrapKey"});
+    wrapping["kid"] = "wrap-1";
+    nlohmann::json oct{{"kty", "oct"},
+                       {"kid", "shared"},
+                       {"k", base64url(std::string(32, 's'))}};
+    nlohmann::json set{
+        {"keys", nlohmann::json::array({encryption, rsa, wrapping, ec, oct})}};
+    auto keys = clearance::parse_jwks(set.dump());
+    REQUIRE(keys.size() == 3);
+    CHECK(keys[0].id == "rsa-1");
+    CHECK(keys[0].algorithm == jwt_algorithm::rs256);
+    CHECK(keys[1].algorithm == jwt_algorithm::es256);
+    CHECK(keys[2].id == "shared");
+    CHECK(keys[2].algorithm == jwt_algorithm::hs256);
+    CHECK(keys[2].material == std::string(32, 's'));
+
+    // One key needs no kid.
+    rsa.erase("kid");
+    auto single = clearance::parse_jwks(
+        nlohmann::json{{"keys", nlohmann::json::array({rsa})}}.dump());
+    REQUIRE(single.size() == 1);
+    CHECK(single[0].id.empty());
+}
+
+TEST_CASE("a bad JWKS file stops start-up, naming the file", "[jwt]") {
+    auto jwks = nlohmann::json::parse(read_file(data_dir / "jwks.json"));
+    auto const rsa = jwks["keys"][0];
+    auto const ec = jwks["keys"][1];
+    auto with = [](nlohmann::json key) {
+        return nlohmann::json{{"keys", nlohmann::json::array({key})}}.dump();
+    };
+    auto changed = [](nlohmann::json key, char const* member,
+                      nlohmann::json value) {
+        key[member] = std::move(value);
+        return key;
+    };
+    auto without = [](nlohmann::json key, char const* member) {
+        key.erase(member);
+        return key;
+    };
+    // The modulus of a real 1024-bit key, too small for RS256.
+    auto* bio = BIO_new_file((data_dir / "rsa1024_public.pem").c_str(), "r");
+    REQUIRE(bio != nullptr);
+    auto* small_key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    REQUIRE(small_key != nullptr);
+    BIGNUM* modulus = nullptr;
+    REQUIRE(EVP_PKEY_get_bn_param(small_key, OSSL_PKEY_PARAM_RSA_N, &modulus) ==
+            1);
+    std::string small_n_bytes(static_cast<std::size_t>(BN_num_bytes(modulus)),
+                              '\0');
+    BN_bn2bin(modulus, reinterpret_cast<unsigned char*>(small_n_bytes.data()));
+    BN_free(modulus);
+    EVP_PKEY_free(small_key);
+    auto small_n = base64url(small_n_bytes);
+    std::pair<std::string, std::string> const cases[] = {
+        {"not json", "is not valid JSON"},
+        {R"({"keys":[]} trailing)", "is not valid JSON"},
+        {R"({"keys":[],"keys":[]})", "repeats a member name"},
+        {R"({"keys":[{"kty":"RSA","kty":"EC"}]})", "repeats a member name"},
+        {R"({"keys":)" + std::string(30, '[') + std::string(30, ']') + "}",
+         "nests too deeply"},
+        {"[]", "is not a JSON object with a \"keys\" array"},
+        {R"({"key":[]})", "is not a JSON object with a \"keys\" array"},
+        {R"({"keys":{}})", "is not a JSON object with a \"keys\" array"},
+        {R"({"keys":[]})", "holds no signature key"},
+        {with(changed(rsa, "use", "enc")), "holds no signature key"},
+        {R"({"keys":[7]})", "key 1 is not a JSON object"},
+        {with(without(rsa, "kty")), "'rsa-1' has no \"kty\""},
+        {with(changed(rsa, "kty", 7)), "has a \"kty\" that is not a string"},
+        {with(changed(rsa, "kid", 7)), "has a \"kid\" that is not a string"},
+        {with(changed(rsa, "kty", "OKP")), "key type \"OKP\""},
+        {with(changed(rsa, "alg", "RS384")), "the algorithm RS384"},
+        {with(changed(rsa, "alg", "PS256")), "the algorithm PS256"},
+        {with(changed(rsa, "alg", "HS256")), "the algorithm HS256"},
+        {with(changed(ec, "alg", "ES384")), "the algorithm ES384"},
+        {with(changed(rsa, "key_ops", "verify")),
+         "\"key_ops\" that is not an array"},
+        {with(without(rsa, "e")), "needs \"n\" and \"e\""},
+        {with(changed(rsa, "n", "not base64url!")), "needs \"n\" and \"e\""},
+        {with(changed(rsa, "n", 12345)), "needs \"n\" and \"e\""},
+        {with(changed(rsa, "n", small_n)), "1024 bits"},
+        {with(changed(rsa, "e", "AA")), "not a valid RSA public key"},
+        {with(changed(ec, "crv", "P-384")), "the curve P-384"},
+        {with(without(ec, "crv")), "the curve (none)"},
+        {with(changed(ec, "x", base64url(std::string(31, 'x')))),
+         "\"x\" and \"y\" of 32 bytes"},
+        {with(changed(ec, "y", base64url(std::string(32, '\x01')))),
+         "not a point on P-256"},
+        {with(nlohmann::json{{"kty", "oct"}, {"k", base64url("short")}}),
+         "shorter than 32 bytes"},
+        {with(nlohmann::json{{"kty", "oct"}}), "has no \"k\""},
+        {nlohmann::json{{"keys", nlohmann::json::array(
+                                     {rsa, changed(ec, "kid", "rsa-1")})}}
+             .dump(),
+         "two keys with the kid 'rsa-1'"},
+        {nlohmann::json{
+             {"keys", nlohmann::json::array({rsa, without(ec, "kid")})}}
+             .dump(),
+         "one has no kid"},
+    };
+    scratch_directory scratch;
+    int number = 0;
+    for (auto const& [text, problem] : cases) {
+        INFO(text.substr(0, 200));
+        auto file =
+            scratch.write("jwks-" + std::to_string(++number) + ".json", text);
+        CHECK_THROWS_WITH(
+            clearance::read_jwks(file),
+            Catch::Contains("the JWKS file '" + file.string() + "'") &&
+                Catch::Contains(problem));
+        CHECK_THROWS_AS(clearance::read_jwks(file), std::runtime_error);
+    }
+    CHECK_THROWS_WITH(clearance::read_jwks(scratch.path / "missing.json"),
+                      Catch::Contains("missing.json' does not exist"));
+    CHECK_THROWS_WITH(clearance::read_jwks(scratch.write(
+                          "huge.json", std::string(2 * 1024 * 1024, ' '))),
+                      Catch::Contains("is larger than"));
+}
+
+TEST_CASE("the bearer header is read strictly", "[jwt]") {
     auto authenticator = make();
-    auto token = forge(hs256, R"({"sub":"a","exp":)" + in(600) + "}");
+    auto token = forge(hs256, valid_payload());
     auto with = [&](std::string value) {
         clearance::request r{boost::beast::http::verb::get, "/", 11};
         r.set(boost::beast::http::field::authorization, value);
-        return authenticator.authenticate(r).result;
+        return authenticator.authenticate(r);
     };
-    CHECK(with("Bearer " + token) == outcome::authenticated);
-    CHECK(with("bearer " + token) == outcome::authenticated);
-    CHECK(with("BEARER " + token) == outcome::authenticated);
-    CHECK(with("Bearer") == outcome::malformed);
-    CHECK(with("Bearer\t" + token) == outcome::malformed);
-    CHECK(with("Bearerx " + token) == outcome::malformed);
-    CHECK(with("Bearer ") == outcome::malformed);
-    CHECK(with("Bearer " + token + " x") == outcome::malformed);
-    CHECK(with("Bearer garbage") == outcome::invalid);
-    CHECK(with("Basic YTpi") == outcome::none);
+    CHECK(with("Bearer " + token).result == outcome::authenticated);
+    CHECK(with("bearer " + token).result == outcome::authenticated);
+    CHECK(with("BEARER " + token).result == outcome::authenticated);
+    for (auto bad : {
+             std::string{"Bearer"},
+             "Bearer\t" + token,
+             "Bearerx " + token,
+             std::string{"Bearer "},
+             "Bearer " + token + " x",
+         }) {
+        INFO(bad);
+        auto result = with(bad);
+        CHECK(result.result == outcome::malformed);
+        CHECK(said(result.description) == said(why::malformed_header));
+    }
+    CHECK(said(with("Bearer garbage").description) == said(why::not_compact));
+    CHECK(with("Basic YTpi").result == outcome::none);
     clearance::request none{boost::beast::http::verb::get, "/", 11};
     CHECK(authenticator.authenticate(none).result == outcome::none);
+    CHECK(authenticator.authenticate(none).description.empty());
+    clearance::request twice{boost::beast::http::verb::get, "/", 11};
+    twice.insert(boost::beast::http::field::authorization, "Bearer " + token);
+    twice.insert(boost::beast::http::field::authorization, "Bearer " + token);
+    CHECK(authenticator.authenticate(twice).result == outcome::malformed);
+}
+
+TEST_CASE("verification never throws", "[jwt]") {
+    auto authenticator = make();
+    std::string token = forge(hs256, valid_payload());
+    // Every single-character change of a valid token is refused without
+    // an exception escaping.
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        for (char c : {'A', '_', '.', '=', '\0', '\x80'}) {
+            auto changed = token;
+            if (changed[i] == c)
+                continue;
+            changed[i] = c;
+            CHECK(authenticator.verify(changed).result == outcome::invalid);
+        }
+    }
 }

@@ -208,7 +208,12 @@ clearance::request make_request(http::verb method, std::string target,
 // hanging it.
 class client {
 public:
-    explicit client(std::uint16_t port) {
+    // Connects from `source`, a loopback address such as 127.0.0.2, so
+    // that tests can play several peers.
+    explicit client(std::uint16_t port, char const* source = "127.0.0.1") {
+        auto& socket = stream_.socket();
+        socket.open(tcp::v4());
+        socket.bind(tcp::endpoint{net::ip::make_address(source), 0});
         stream_.connect(
             tcp::endpoint{net::ip::make_address("127.0.0.1"), port});
     }
@@ -842,4 +847,261 @@ TEST_CASE("max_requests_per_connection of 0 acts as 1", "[server]") {
     CHECK(res.body() == "GET /only");
     CHECK_FALSE(res.keep_alive());
     CHECK(c.closed());
+}
+
+TEST_CASE("the defaults bound each peer and each header", "[server]") {
+    clearance::server_options const defaults;
+    CHECK(defaults.max_connections_per_peer == 64);
+    CHECK(defaults.header_timeout == 5s);
+    CHECK(defaults.header_timeout < defaults.read_timeout);
+}
+
+namespace {
+
+// Whether a client from `source` is served, trying for a while: a
+// session that has ended on the server's side is forgotten
+// asynchronously, once its client has gone.
+bool eventually_served(std::uint16_t port, char const* source) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        client c{port, source};
+        c.send(make_request(http::verb::get, "/again"));
+        clearance::response res;
+        if (!c.read(res) && res.body() == "GET /again") {
+            return true;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("one peer cannot take every connection from the others", "[server]") {
+    auto options = test_options();
+    options.max_connections_per_peer = 2;
+    running_server server{options};
+    {
+        client first{server.port()};
+        client second{server.port()};
+        for (client* c : {&first, &second}) {
+            c->send(make_request(http::verb::get, "/held"));
+            CHECK(c->receive().body() == "GET /held");
+        }
+
+        // The same address, at its cap: closed at once, unanswered.
+        client third{server.port()};
+        CHECK(third.closed());
+
+        // Another address is served meanwhile, and seen as itself.
+        client other{server.port(), "127.0.0.2"};
+        other.send(make_request(http::verb::get, "/peer"));
+        CHECK(other.receive().body() ==
+              "v4 127.0.0.2:" + std::to_string(other.local_port()));
+        client another{server.port(), "127.0.0.2"};
+        another.send(make_request(http::verb::get, "/second-peer"));
+        CHECK(another.receive().body() == "GET /second-peer");
+
+        // The held connections still work.
+        first.send(make_request(http::verb::get, "/still"));
+        CHECK(first.receive().body() == "GET /still");
+    }
+    // Once its connections have closed, the first address is served
+    // again.
+    CHECK(eventually_served(server.port(), "127.0.0.1"));
+}
+
+TEST_CASE("max_connections_per_peer of 0 acts as 1", "[server]") {
+    auto options = test_options();
+    options.max_connections_per_peer = 0;
+    running_server server{options};
+    client first{server.port()};
+    first.send(make_request(http::verb::get, "/only"));
+    CHECK(first.receive().body() == "GET /only");
+    client second{server.port()};
+    CHECK(second.closed());
+    client other{server.port(), "127.0.0.2"};
+    other.send(make_request(http::verb::get, "/other"));
+    CHECK(other.receive().body() == "GET /other");
+}
+
+TEST_CASE("idle connections at a peer's cap are closed by header_timeout",
+          "[server]") {
+    auto options = test_options();
+    options.max_connections_per_peer = 2;
+    options.header_timeout = 100ms;
+    options.read_timeout = 10s;
+    running_server server{options};
+    auto const start = std::chrono::steady_clock::now();
+    client idle{server.port()};
+    client also_idle{server.port()};
+    // Neither sent anything: both are closed well before read_timeout,
+    // and their address is served again.
+    CHECK(idle.closed());
+    CHECK(also_idle.closed());
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    CHECK(eventually_served(server.port(), "127.0.0.1"));
+}
+
+TEST_CASE("a header must be complete within header_timeout", "[server]") {
+    auto options = test_options();
+    options.header_timeout = 500ms;
+    options.read_timeout = 10s;
+    options.idle_timeout = 10s;
+    running_server server{options};
+    client c{server.port()};
+    auto const start = std::chrono::steady_clock::now();
+
+    SECTION("however steadily its bytes arrive") {
+        c.send("GET /hello HTTP/1.1\r\n");
+        for (auto const* field : {"Host: x\r\n", "X-Slow: 1\r\n"}) {
+            std::this_thread::sleep_for(100ms);
+            c.send(field);
+        }
+        CHECK(c.closed());
+        CHECK(std::chrono::steady_clock::now() - start < 2s);
+    }
+    SECTION("while the body has the rest of read_timeout") {
+        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n");
+        std::this_thread::sleep_for(800ms);
+        c.send("hello");
+        CHECK(c.receive().body() == "POST /echo hello");
+    }
+    SECTION("counted from a later request's first byte, not while idle") {
+        c.send(make_request(http::verb::get, "/first"));
+        CHECK(c.receive().body() == "GET /first");
+        std::this_thread::sleep_for(800ms);
+        c.send(make_request(http::verb::get, "/second"));
+        CHECK(c.receive().body() == "GET /second");
+    }
+}
+
+namespace {
+
+// A request that must be answered 400 because its body cannot be
+// delimited unambiguously, followed on the same connection by one that
+// must never be answered.
+void check_refused_framing(client& c, std::string const& head,
+                           std::string const& rest = {}) {
+    c.send(head + "\r\n" + rest + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::bad_request);
+    CHECK(res.body() ==
+          R"({"error":"bad_request","message":"the request is malformed"})");
+    CHECK_FALSE(res.keep_alive());
+    // Had the server answered what follows, it would be read here.
+    CHECK(c.closed());
+}
+
+} // namespace
+
+TEST_CASE("a request whose body length is ambiguous is answered 400 and "
+          "nothing after it",
+          "[server]") {
+    running_server server;
+    client c{server.port()};
+    std::string const post = "POST /echo HTTP/1.1\r\nHost: x\r\n";
+
+    SECTION("Content-Length, then Transfer-Encoding") {
+        check_refused_framing(
+            c, post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+            "0\r\n\r\n");
+    }
+    SECTION("Transfer-Encoding, then Content-Length") {
+        check_refused_framing(
+            c, post + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+            "0\r\n\r\n");
+    }
+    SECTION("an unknown coding beside Content-Length") {
+        check_refused_framing(
+            c, post + "Transfer-Encoding: gzip\r\nContent-Length: 5\r\n",
+            "hello");
+    }
+    SECTION("an unknown coding alone") {
+        check_refused_framing(c, post + "Transfer-Encoding: gzip\r\n");
+    }
+    SECTION("identity, which RFC 9112 no longer defines") {
+        check_refused_framing(c, post + "Transfer-Encoding: identity\r\n");
+    }
+    SECTION("a coding before chunked") {
+        check_refused_framing(c, post + "Transfer-Encoding: gzip, chunked\r\n",
+                              "0\r\n\r\n");
+    }
+    SECTION("chunked twice in one field") {
+        check_refused_framing(
+            c, post + "Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n");
+    }
+    SECTION("chunked in two fields") {
+        check_refused_framing(c,
+                              post + "Transfer-Encoding: chunked\r\n"
+                                     "Transfer-Encoding: chunked\r\n",
+                              "0\r\n\r\n");
+    }
+    SECTION("an unknown coding, then chunked in another field") {
+        check_refused_framing(c,
+                              post + "Transfer-Encoding: gzip\r\n"
+                                     "Transfer-Encoding: chunked\r\n",
+                              "0\r\n\r\n");
+    }
+    SECTION("a name that merely contains chunked") {
+        check_refused_framing(c, post + "Transfer-Encoding: xchunked\r\n");
+    }
+    SECTION("an empty coding") {
+        check_refused_framing(c, post + "Transfer-Encoding: \r\n");
+    }
+    SECTION("chunked in an HTTP/1.0 request") {
+        check_refused_framing(c,
+                              "POST /echo HTTP/1.0\r\nHost: x\r\n"
+                              "Connection: keep-alive\r\n"
+                              "Transfer-Encoding: chunked\r\n",
+                              "0\r\n\r\n");
+    }
+    SECTION("two Content-Length fields that differ") {
+        check_refused_framing(
+            c, post + "Content-Length: 5\r\nContent-Length: 6\r\n", "hello!");
+    }
+    SECTION("one Content-Length field with two values that differ") {
+        check_refused_framing(c, post + "Content-Length: 5, 6\r\n", "hello!");
+    }
+    SECTION("a Content-Length that is not a number") {
+        check_refused_framing(c, post + "Content-Length: +5\r\n", "hello");
+    }
+    SECTION("white space before the colon of Transfer-Encoding") {
+        check_refused_framing(c, post + "Transfer-Encoding : chunked\r\n",
+                              "0\r\n\r\n");
+    }
+}
+
+TEST_CASE("chunked is recognised whatever its case and surrounding space",
+          "[server]") {
+    running_server server;
+    client c{server.port()};
+    c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
+           "Transfer-Encoding: \t CHUNKED \t\r\n\r\n"
+           "5\r\nhello\r\n0\r\n\r\n"
+           "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(c.receive().body() == "POST /echo hello");
+    CHECK(c.receive().body() == "GET /next");
+}
+
+TEST_CASE("Content-Length fields that agree are read as one", "[server]") {
+    running_server server;
+    client c{server.port()};
+    c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
+           "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
+           "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(c.receive().body() == "POST /echo hello");
+    CHECK(c.receive().body() == "GET /next");
+}
+
+TEST_CASE("ambiguous framing is refused before the screen", "[server]") {
+    screening_server server;
+    client c{server.port()};
+    // Were the screen to refuse this bodiless-looking request first, the
+    // connection would stay open and its "body" be read as a request.
+    check_refused_framing(c,
+                          "GET /refused HTTP/1.1\r\nHost: x\r\n"
+                          "Transfer-Encoding: gzip\r\n",
+                          "");
+    CHECK(server.log().screened == 0);
+    CHECK(server.log().handled == 0);
 }

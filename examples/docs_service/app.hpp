@@ -6,6 +6,7 @@
 
 #include "store.hpp"
 
+#include <clearance/audit.hpp>
 #include <clearance/peer.hpp>
 #include <clearance/response.hpp>
 
@@ -27,7 +28,7 @@ class application {
 public:
     /// Serves `data`, verifying bearer tokens with the HS256 `key`.
     /// Throws `std::invalid_argument` for a key shorter than 32 bytes.
-    application(store& data, std::string key);
+    application(store& data, std::string key, clearance::audit_sink audit = {});
     ~application();
 
     application(application const&) = delete;

@@ -17,13 +17,20 @@
 #include "app.hpp"
 #include "store.hpp"
 
+#include <clearance/audit.hpp>
 #include <clearance/server.hpp>
 
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +40,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: docs-service serve [--port N] [--address A] [--db PATH] "
-    "[--threads N]\n"
+    "[--threads N] [--audit PATH]\n"
     "       docs-service token USER [--db PATH] [--lifetime SECONDS]\n"
     "       docs-service matrix [--format markdown|json]\n"
     "       docs-service openapi\n";
@@ -51,8 +58,10 @@ bool takes_option(std::string_view command, std::string_view name) {
         return name == "format";
     if (command == "openapi")
         return false;
+    if (command == "token")
+        return name == "db" || name == "lifetime";
     return name == "port" || name == "db" || name == "threads" ||
-           name == "address" || name == "lifetime";
+           name == "address" || name == "audit";
 }
 
 std::optional<command_line> parse(int argc, char** argv) {
@@ -109,11 +118,41 @@ struct handler {
     }
 
     std::optional<clearance::response>
-    screen(clearance::request const& req,
-           clearance::peer_address const& peer) {
+    screen(clearance::request const& req, clearance::peer_address const& peer) {
         return app->screen(req, peer);
     }
 };
+
+// Writes every access decision as one JSON object per line to `path`,
+// through spdlog's thread-safe file sink. Opening the file is checked
+// here, at start-up.
+clearance::audit_sink audit_log(std::string const& path) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "audit",
+        std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false));
+    logger->set_pattern("%v");
+    logger->flush_on(spdlog::level::info);
+    return [logger](clearance::audit_event const& e) {
+        auto milliseconds =
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                e.time.time_since_epoch())
+                .count();
+        nlohmann::ordered_json line{
+            {"time_ms", milliseconds},
+            {"request_id", e.request_id},
+            {"method", e.method},
+            {"route", e.route},
+            {"path", e.path},
+            {"subject", e.subject},
+            {"tenant", e.tenant},
+            {"decision", clearance::decision_name(e.outcome)},
+            {"status", e.status},
+            {"rule", e.rule},
+        };
+        logger->info(line.dump(
+            -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    };
+}
 
 int serve(command_line const& line) {
     auto port = number<std::uint16_t>(option(line, "port", "8080"));
@@ -124,7 +163,10 @@ int serve(command_line const& line) {
     }
     auto db = option(line, "db", "docs.db");
     docs_service::store data(db);
-    docs_service::application app(data, signing_key());
+    clearance::audit_sink audit;
+    if (auto path = option(line, "audit", ""); !path.empty())
+        audit = audit_log(path);
+    docs_service::application app(data, signing_key(), std::move(audit));
 
     clearance::server_options options;
     options.address = option(line, "address", "127.0.0.1");

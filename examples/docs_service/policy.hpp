@@ -36,6 +36,11 @@ struct is_owner {
                     document const& doc) const {
         return doc.owner == who.subject;
     }
+
+    /// The same rule for list queries over the documents table.
+    static clearance::row_filter where(clearance::principal const& who) {
+        return {"owner = ?", {who.subject}};
+    }
 };
 
 // The policy's promises, checked by the compiler.

@@ -344,6 +344,23 @@ store::documents_in_tenant(std::string_view tenant) const {
     return read_documents(query);
 }
 
+std::vector<document>
+store::documents_where(std::string_view condition,
+                       std::vector<std::string> const& parameters) const {
+    std::lock_guard lock(mutex_);
+    // The condition comes from the service's ownership rules, never from
+    // a request; every value in it is a bound parameter.
+    std::string sql = "SELECT id, owner, tenant, title, body FROM documents"
+                      " WHERE ";
+    sql += condition;
+    sql += " ORDER BY id";
+    statement query(connection_.get(), sql.c_str());
+    int index = 1;
+    for (auto const& value : parameters)
+        query.bind(index++, value);
+    return read_documents(query);
+}
+
 document store::create_document(std::string_view owner, std::string_view tenant,
                                 std::string_view title, std::string_view body) {
     std::lock_guard lock(mutex_);

@@ -74,6 +74,14 @@ public:
     /// The document with `id`, or nothing if there is none.
     std::optional<document> find_document(std::int64_t id) const;
 
+    /// The documents matching an SQL `condition` with `?` placeholders,
+    /// bound in order to `parameters`, ordered by id. The condition must
+    /// come from code (such as a clearance collection filter), never
+    /// from a request.
+    std::vector<document>
+    documents_where(std::string_view condition,
+                    std::vector<std::string> const& parameters) const;
+
     /// The documents `owner` owns within `tenant`, ordered by id.
     std::vector<document> documents_owned_by(std::string_view owner,
                                              std::string_view tenant) const;

@@ -116,6 +116,17 @@ struct owned_facts {
 };
 
 template <class Loaders, class R, class Rule, class... Os>
+struct owned_facts<Loaders, collection<R, Rule, Os...>> {
+    using traits = owned_traits<collection<R, Rule, Os...>>;
+    static constexpr bool options_valid =
+        traits::options_known && traits::options_consistent;
+    static constexpr bool key_supported = true;
+    static constexpr bool rule_fits = OwnershipRule<Rule, R>;
+    static constexpr bool has_loader = true;
+    static constexpr bool loader_ok = true;
+};
+
+template <class Loaders, class R, class Rule, class... Os>
 struct owned_facts<Loaders, owned<R, Rule, Os...>> {
     using traits = owned_traits<owned<R, Rule, Os...>>;
     static constexpr bool options_valid =
@@ -177,6 +188,7 @@ struct route_facts_of<Policy, Loaders, Route, type_list<Args...>, Result> {
           kind_of<Args> == parameter_kind::permissions ||
           kind_of<Args> == parameter_kind::scopes ||
           kind_of<Args> == parameter_kind::owned ||
+          kind_of<Args> == parameter_kind::collection ||
           kind_of<Args> == parameter_kind::network) +
          ... + 0);
     static constexpr std::size_t hidden_markers =
@@ -387,7 +399,8 @@ struct route_analysis_of<Policy, Route, type_list<Args...>> {
         ((kind_of<Args> == parameter_kind::authenticated ||
           kind_of<Args> == parameter_kind::permissions ||
           kind_of<Args> == parameter_kind::scopes ||
-          kind_of<Args> == parameter_kind::owned) ||
+          kind_of<Args> == parameter_kind::owned ||
+          kind_of<Args> == parameter_kind::collection) ||
          ...);
 
     /// Whether `client` satisfies every network requirement.
@@ -684,7 +697,13 @@ struct guard {
                 std::get<N>(slots).emplace(access::make<arg>(*who));
             else if constexpr (kind == parameter_kind::context)
                 std::get<N>(slots).emplace(context);
-            else if constexpr (kind == parameter_kind::network)
+            else if constexpr (kind == parameter_kind::collection) {
+                using traits = owned_traits<arg>;
+                constexpr role_set bypassing =
+                    bypass_mask<Policy>(typename traits::bypass_roles{});
+                std::get<N>(slots).emplace(access::make<arg>(
+                    *who, contains_any<bypassing>(who->roles)));
+            } else if constexpr (kind == parameter_kind::network)
                 std::get<N>(slots).emplace(access::make<arg>(context.client));
         };
 

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace clearance {
 
@@ -162,6 +163,15 @@ template <class Rule, class Resource>
 concept OwnershipRule = std::default_initializable<Rule> &&
     std::predicate<Rule const&, principal const&, Resource const&>;
 
+/// A condition for an SQL `WHERE` clause, with `?` placeholders and
+/// the values to bind to them, in order. Built by the library from an
+/// ownership rule, so that a list query returns only what the rule
+/// allows.
+struct row_filter {
+    std::string sql;
+    std::vector<std::string> parameters;
+};
+
 /// Built-in rule: the resource belongs to the principal's tenant. Use
 /// it for records that anyone of the tenant with the route's
 /// permissions may act on.
@@ -170,6 +180,9 @@ struct same_tenant {
     bool operator()(principal const& who, Resource const& r) const {
         return std::string_view{r.tenant} == who.tenant;
     }
+
+    /// Nothing beyond the tenant condition every collection has.
+    static row_filter where(principal const&) { return {"1 = 1", {}}; }
 };
 
 /// A resource loaded by its key from the path and checked against the
@@ -198,6 +211,78 @@ private:
         , who_(&who) {}
     Resource value_;
     clearance::principal const* who_;
+};
+
+} // namespace clearance
+
+namespace clearance {
+
+/// The column that holds a resource's tenant in its table, for
+/// collection filters: "tenant" unless `resource_traits<Resource>`
+/// declares `tenant_column`.
+template <class Resource>
+constexpr std::string_view tenant_column() noexcept {
+    if constexpr (requires { resource_traits<Resource>::tenant_column; })
+        return resource_traits<Resource>::tenant_column;
+    else
+        return "tenant";
+}
+
+/// The records of type `Resource` the principal may see under the
+/// ownership rule `Rule`, for a handler that lists them. `Options` may
+/// hold one `bypass<Roles...>`: those roles see every record of their
+/// tenant. A principal never sees another tenant's records.
+///
+/// `filter()` gives the condition for a SQL query; `allows(record)` the
+/// same decision for records already in memory.
+template <class Resource, class Rule, class... Options>
+class collection {
+public:
+    using resource_type = Resource;
+    using rule_type = Rule;
+
+    /// The principal the collection is for.
+    clearance::principal const& principal() const noexcept { return *who_; }
+
+    /// Whether the principal may see `r`: same tenant, and the rule or a
+    /// bypass role allows it.
+    bool allows(Resource const& r) const {
+        bool tenant = true;
+        if constexpr (requires { std::string_view{r.tenant}; })
+            tenant = std::string_view{r.tenant} == who_->tenant;
+        return tenant && (bypassed_ || Rule{}(*who_, r));
+    }
+
+    /// The condition to add to a list query with `AND`, such as
+    /// `tenant = ? AND (owner = ?)`. The rule must offer
+    /// `static row_filter where(principal const&)`.
+    row_filter filter() const {
+        static_assert(
+            requires(clearance::principal const& p) {
+                { Rule::where(p) } -> std::same_as<row_filter>;
+            },
+            "clearance: collection<...>::filter() needs the ownership "
+            "rule to offer 'static clearance::row_filter where(principal "
+            "const&)'; filter records in memory with allows() instead");
+        row_filter out;
+        out.sql = std::string(tenant_column<Resource>()) + " = ?";
+        out.parameters.push_back(who_->tenant);
+        if (!bypassed_) {
+            auto rule = Rule::where(*who_);
+            out.sql += " AND (" + rule.sql + ")";
+            for (auto& p : rule.parameters)
+                out.parameters.push_back(std::move(p));
+        }
+        return out;
+    }
+
+private:
+    friend class detail::access;
+    collection(clearance::principal const& who, bool bypassed) noexcept
+        : who_(&who)
+        , bypassed_(bypassed) {}
+    clearance::principal const* who_;
+    bool bypassed_;
 };
 
 } // namespace clearance

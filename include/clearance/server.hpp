@@ -13,21 +13,31 @@
 // Each request goes through the same steps, in this order:
 //
 //  1. header: the request line and header fields are read, within
-//     `read_timeout` and `header_limit` (431); a malformed header is
+//     `header_timeout` and `header_limit` (431); a malformed header is
 //     answered 400;
-//  2. limits: a target longer than `target_limit` is answered 414;
-//  3. screen: a handler that has a `screen` member (`ScreeningHandler`)
+//  2. framing: a request whose body length is ambiguous is answered 400
+//     (RFC 9112 6.1 and 6.3: Transfer-Encoding beside Content-Length,
+//     a transfer coding other than "chunked", Transfer-Encoding twice or
+//     in an HTTP/1.0 request, Content-Length values that differ);
+//  3. limits: a target longer than `target_limit` is answered 414;
+//  4. screen: a handler that has a `screen` member (`ScreeningHandler`)
 //     judges the header alone and may answer at once, so that a client
 //     the guard refuses never makes the server read or parse a body, and
 //     its refusal never depends on what that body holds;
-//  4. body: a body declared or found longer than `body_limit` is
+//  5. body: a body declared or found longer than `body_limit` is
 //     answered 413; a client that asked for 100-continue is told to send
-//     its body only now, once screening has passed;
-//  5. handler: the whole request is passed to the handler, and its
+//     its body only now, once screening has passed; the whole request
+//     must have arrived within `read_timeout`;
+//  6. handler: the whole request is passed to the handler, and its
 //     response written back.
 //
-// Every refusal of steps 1, 2 and 4 closes the connection. After
+// Every refusal of steps 1, 2, 3 and 5 closes the connection, and
+// nothing the client sent after the refused request is answered. After
 // `max_requests_per_connection` requests the connection closes too.
+//
+// Connections are admitted up to `max_connections` in all and
+// `max_connections_per_peer` from any one address; others are closed
+// as soon as they are accepted.
 
 #include <clearance/peer.hpp>
 #include <clearance/response.hpp>
@@ -55,13 +65,16 @@
 #include <boost/system/system_error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <concepts>
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -93,6 +106,16 @@ struct server_options {
     /// from the moment the connection was accepted. A slower client is
     /// disconnected without an answer.
     std::chrono::milliseconds read_timeout{10'000};
+
+    /// How long a client may take to send a request's line and header
+    /// fields, counted as `read_timeout` is; a client that has not sent
+    /// a complete header by then is disconnected without an answer. It
+    /// is shorter than `read_timeout` so that connections that send
+    /// nothing, or a header a byte at a time, hold their place among
+    /// `max_connections` only briefly, while a large body still has
+    /// `read_timeout` to arrive. A value above `read_timeout` acts as
+    /// `read_timeout`.
+    std::chrono::milliseconds header_timeout{5'000};
 
     /// How long a kept-alive connection may wait for its next request.
     std::chrono::milliseconds idle_timeout{30'000};
@@ -132,6 +155,16 @@ struct server_options {
     /// accepted and closed at once, so that they neither wait in the
     /// system's queue nor hold any memory.
     std::size_t max_connections = 10'000;
+
+    /// The most connections served at once from one peer IP address
+    /// (IPv4, or IPv6 with all 128 bits; an IPv4 client of a dual-stack
+    /// socket counts as its IPv4 address). Further connections from that
+    /// address are accepted and closed at once, so that one client
+    /// cannot take every one of `max_connections` from the others. 0
+    /// acts as 1. Behind a reverse proxy every connection comes from the
+    /// proxy's address: raise it to `max_connections` there, and limit
+    /// clients at the proxy.
+    std::size_t max_connections_per_peer = 64;
 
     /// Whether SIGINT and SIGTERM stop the server as `server::stop()`
     /// does.
@@ -187,19 +220,22 @@ concept DeclaresScreen = NamesScreen<Handler> || CallsScreen<Handler>;
 /// An asynchronous HTTP/1.1 server that passes every well-formed request
 /// to a `Handler` and writes back its response.
 ///
-/// A request is read and answered in steps: its header is read; its
-/// target is checked against `target_limit`; if `Handler` is a
-/// `ScreeningHandler`, its `screen` judges the header; only then is the
-/// body read, within `body_limit`; and last the handler is called.
+/// A request is read and answered in steps: its header is read, within
+/// `header_timeout`; its framing is checked, and its target against
+/// `target_limit`; if `Handler` is a `ScreeningHandler`, its `screen`
+/// judges the header; only then is the body read, within `body_limit`
+/// and `read_timeout`; and last the handler is called.
 ///
 /// The server refuses, without calling the handler, a request whose
 /// header is too large (431), whose target is too long (414), whose
-/// body is too large (413) or that is malformed (400), and then closes
-/// the connection. A handler or screen that throws is answered 500, and
-/// nothing of the exception reaches the client. A client that is too
-/// slow, or that closes its connection, is disconnected without an
-/// answer. Each connection is served on its own strand, so that what
-/// happens on one never disturbs another.
+/// body is too large (413), that is malformed (400) or whose body
+/// length is ambiguous (400: Transfer-Encoding with Content-Length, a
+/// coding other than "chunked"), and then closes the connection
+/// without answering anything sent after it. A handler or screen that
+/// throws is answered 500, and nothing of the exception reaches the
+/// client. A client that is too slow, or that closes its connection, is
+/// disconnected without an answer. Each connection is served on its own
+/// strand, so that what happens on one never disturbs another.
 ///
 /// When `screen` answers a request, that answer is sent at once: a
 /// client that asked for 100-continue gets it instead of the 100, and
@@ -286,21 +322,29 @@ private:
     // ends.
     static constexpr std::chrono::milliseconds accept_retry_delay{100};
 
+    // A peer's address without its port: what max_connections_per_peer
+    // counts by.
+    using peer_key = std::pair<bool, std::array<std::uint8_t, 16>>;
+
     static server_options resolve(server_options options);
     void listen();
     void accept_next();
     void on_accept(error_code ec, tcp::socket socket);
-    void forget(session* ended) noexcept;
+    bool admit(std::shared_ptr<session> const& candidate);
+    void forget(session* ended, peer_address const& peer) noexcept;
 
     Handler handler_;
     server_options options_;
 
-    // Guards the live sessions, the stopping flag and every call on the
-    // acceptor, the retry timer and the signal set: those objects are
-    // used both by io threads and by whichever thread calls stop().
+    // Guards the live sessions and their count by peer, the stopping
+    // flag and every call on the acceptor, the retry timer and the
+    // signal set: those objects are used both by io threads and by
+    // whichever thread calls stop(). A session is counted in
+    // `connections_by_peer_` exactly while it is in `sessions_`.
     std::mutex mutex_;
     bool stopping_ = false;
     std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+    std::map<peer_key, std::size_t> connections_by_peer_;
 
     // Declared after what the sessions use, so that sessions still
     // queued when the io_context is destroyed can unregister themselves.
@@ -344,14 +388,17 @@ peer_from_endpoint(boost::asio::ip::tcp::endpoint const& endpoint) {
 template <class Handler>
 class server<Handler>::session : public std::enable_shared_from_this<session> {
 public:
-    session(server& owner, tcp::socket socket)
+    session(server& owner, tcp::socket socket, peer_address const& peer)
         : owner_(owner)
-        , stream_(std::move(socket)) {}
+        , stream_(std::move(socket))
+        , peer_(peer) {}
 
     session(session const&) = delete;
     session& operator=(session const&) = delete;
 
-    ~session() { owner_.forget(this); }
+    ~session() { owner_.forget(this, peer_); }
+
+    peer_address const& peer() const noexcept { return peer_; }
 
     void start() {
         boost::asio::post(stream_.get_executor(),
@@ -384,24 +431,14 @@ private:
 
     server_options const& options() const noexcept { return owner_.options_; }
 
-    void begin() {
-        error_code ec;
-        auto const remote = stream_.socket().remote_endpoint(ec);
-        if (ec) {
-            return; // the client left before it was served
-        }
-        peer_ = detail::peer_from_endpoint(remote);
-        stream_.expires_after(options().read_timeout);
-        read_header();
-    }
+    void begin() { read_header(); }
 
     // The idle timeout applies until the first byte of the next request
-    // arrives, and the read timeout from then on; Beast's read cannot
-    // tell the two apart, so the first bytes are read here.
+    // arrives, and the header and read timeouts from then on; Beast's
+    // read cannot tell them apart, so the first bytes are read here.
     void await_next_request() {
         if (buffer_.size() > 0) {
             // The client sent this request along with the previous one.
-            stream_.expires_after(options().read_timeout);
             read_header();
             return;
         }
@@ -413,7 +450,6 @@ private:
                 if (ec) {
                     return; // idle too long, or the client closed
                 }
-                self->stream_.expires_after(self->options().read_timeout);
                 self->read_header();
             });
     }
@@ -421,9 +457,13 @@ private:
     // Reads up to the end of the header only, so that the target limit
     // and the screen can refuse a request before any of its body is
     // read, and a client that asked for 100-continue is told to send the
-    // body only once they have passed.
+    // body only once they have passed. The request's time starts now:
+    // at its first byte, or at the connection's acceptance.
     void read_header() {
         namespace http = boost::beast::http;
+        started_ = std::chrono::steady_clock::now();
+        stream_.expires_at(started_ + std::min(options().header_timeout,
+                                               options().read_timeout));
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(
             std::min<std::size_t>(options().header_limit,
@@ -445,6 +485,10 @@ private:
             return;
         }
         ++requests_;
+        if (!unambiguous_framing()) {
+            refuse(status::bad_request);
+            return;
+        }
         if (parser_->get().target().size() > options().target_limit) {
             refuse(status::uri_too_long);
             return;
@@ -462,6 +506,9 @@ private:
         // No body octet has been parsed yet, so the limit still applies
         // to the whole of a chunked body.
         parser_->body_limit(options().body_limit);
+        // What is left of the read timeout, which may be longer than
+        // the header timeout, is the body's.
+        stream_.expires_at(started_ + options().read_timeout);
         if (parser_->is_done()) {
             respond();
         } else if (expects_continue()) {
@@ -469,6 +516,40 @@ private:
         } else {
             read_body();
         }
+    }
+
+    // Whether the request's header says unambiguously where its body
+    // ends (RFC 9112 6.1 and 6.3). Beast already refuses Content-Length
+    // values that differ, and Transfer-Encoding: chunked beside
+    // Content-Length in either order. But it reads a coding list that
+    // does not end with a single "chunked" as no body at all, and
+    // "gzip, chunked" as plain chunked; a proxy in front of the server
+    // may read either otherwise, and then what this server takes for
+    // the next request is part of this one for the proxy. So only the
+    // one coding the server decodes, alone, is accepted.
+    bool unambiguous_framing() const {
+        namespace http = boost::beast::http;
+        auto const& header = parser_->get();
+        auto const [first, last] =
+            header.equal_range(http::field::transfer_encoding);
+        if (first == last) {
+            return true;
+        }
+        if (std::next(first) != last || header.version() < 11 ||
+            header.count(http::field::content_length) != 0) {
+            return false;
+        }
+        std::string_view coding = first->value();
+        auto const blank = [](char c) {
+            return c == ' ' || c == '\t';
+        };
+        while (!coding.empty() && blank(coding.front())) {
+            coding.remove_prefix(1);
+        }
+        while (!coding.empty() && blank(coding.back())) {
+            coding.remove_suffix(1);
+        }
+        return boost::beast::iequals(coding, "chunked");
     }
 
     // Lets the handler answer the request from its header alone; returns
@@ -704,7 +785,10 @@ private:
         boost::beast::http::request_parser<boost::beast::http::string_body>>
         parser_;
     response response_;
-    peer_address peer_;
+    peer_address const peer_;
+    // When the request being read began: its first byte, or for the
+    // first request the connection's acceptance.
+    std::chrono::steady_clock::time_point started_;
     // The requests whose header has been read on this connection.
     std::size_t requests_ = 0;
 };
@@ -738,6 +822,8 @@ server_options server<Handler>::resolve(server_options options) {
     options.threads = std::min<unsigned>(
         options.threads,
         static_cast<unsigned>(std::numeric_limits<int>::max()));
+    options.max_connections_per_peer =
+        std::max<std::size_t>(options.max_connections_per_peer, 1);
     return options;
 }
 
@@ -786,16 +872,26 @@ void server<Handler>::accept_next() {
 
 template <class Handler>
 void server<Handler>::on_accept(error_code ec, tcp::socket socket) {
-    // Outlives the lock, because a session's destructor takes it.
-    std::shared_ptr<session> admitted;
+    // Made before the lock and outliving it, because a session's
+    // destructor takes it; one that is not admitted closes its socket
+    // as it ends.
+    std::shared_ptr<session> candidate;
+    if (!ec) {
+        error_code gone;
+        auto const remote = socket.remote_endpoint(gone);
+        if (!gone) { // otherwise the client left before it was served
+            candidate = std::make_shared<session>(
+                *this, std::move(socket), detail::peer_from_endpoint(remote));
+        }
+    }
+    bool admitted = false;
     {
         std::lock_guard const lock{mutex_};
         if (stopping_) {
             return;
         }
-        if (!ec && sessions_.size() < options_.max_connections) {
-            admitted = std::make_shared<session>(*this, std::move(socket));
-            sessions_.emplace(admitted.get(), admitted);
+        if (candidate) {
+            admitted = admit(candidate);
         }
         namespace errc = boost::system::errc;
         if (ec == errc::too_many_files_open ||
@@ -813,17 +909,52 @@ void server<Handler>::on_accept(error_code ec, tcp::socket socket) {
         }
     }
     if (admitted) {
-        admitted->start();
-    } else {
+        candidate->start();
+    } else if (!candidate) {
         error_code ignored;
         socket.close(ignored);
     }
 }
 
+// Requires mutex_. Registers and counts a new session, unless the
+// server or the session's peer already has as many as it may; returns
+// whether it did.
 template <class Handler>
-void server<Handler>::forget(session* ended) noexcept {
+bool server<Handler>::admit(std::shared_ptr<session> const& candidate) {
+    if (sessions_.size() >= options_.max_connections) {
+        return false;
+    }
+    peer_address const& peer = candidate->peer();
+    auto const counted =
+        connections_by_peer_.try_emplace(peer_key{peer.is_v4, peer.bytes}, 0)
+            .first;
+    if (counted->second >= options_.max_connections_per_peer) {
+        return false;
+    }
+    try {
+        sessions_.emplace(candidate.get(), candidate);
+    } catch (...) {
+        if (counted->second == 0) {
+            connections_by_peer_.erase(counted);
+        }
+        throw;
+    }
+    ++counted->second;
+    return true;
+}
+
+template <class Handler>
+void server<Handler>::forget(session* ended,
+                             peer_address const& peer) noexcept {
     std::lock_guard const lock{mutex_};
-    sessions_.erase(ended);
+    if (sessions_.erase(ended) == 0) {
+        return;
+    }
+    auto const counted =
+        connections_by_peer_.find(peer_key{peer.is_v4, peer.bytes});
+    if (counted != connections_by_peer_.end() && --counted->second == 0) {
+        connections_by_peer_.erase(counted);
+    }
 }
 
 template <class Handler>

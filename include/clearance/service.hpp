@@ -697,15 +697,33 @@ private:
         }
     }
 
-    response unauthorized(std::string_view error) const {
-        auto r = error_response(boost::beast::http::status::unauthorized);
-        std::string challenge = "Bearer realm=\"" + options_.realm + "\"";
+    // RFC 6750 3: the challenge, with an error code and, when the
+    // authenticator gave one, a short fixed description. A description
+    // that is not a plain quoted-string is left out rather than escaped.
+    std::string challenge(std::string_view error,
+                          std::string_view description) const {
+        std::string text = "Bearer realm=\"" + options_.realm + "\"";
         if (!error.empty()) {
-            challenge += ", error=\"";
-            challenge += error;
-            challenge += '"';
+            text += ", error=\"";
+            text += error;
+            text += '"';
         }
-        r.set(boost::beast::http::field::www_authenticate, challenge);
+        bool plain = !description.empty();
+        for (char c : description)
+            plain = plain && c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
+        if (plain) {
+            text += ", error_description=\"";
+            text += description;
+            text += '"';
+        }
+        return text;
+    }
+
+    response unauthorized(std::string_view error,
+                          std::string_view description = {}) const {
+        auto r = error_response(boost::beast::http::status::unauthorized);
+        r.set(boost::beast::http::field::www_authenticate,
+              challenge(error, description));
         return r;
     }
 
@@ -716,9 +734,9 @@ private:
                      : "refused credentials";
         switch (auth.result) {
         case authentication::outcome::invalid:
-            return unauthorized("invalid_token");
+            return unauthorized("invalid_token", auth.description);
         case authentication::outcome::malformed:
-            return invalid_request();
+            return invalid_request(auth.description);
         default:
             return unauthorized({});
         }
@@ -745,11 +763,10 @@ private:
         return r;
     }
 
-    response invalid_request() const {
+    response invalid_request(std::string_view description = {}) const {
         auto r = error_response(boost::beast::http::status::bad_request);
         r.set(boost::beast::http::field::www_authenticate,
-              "Bearer realm=\"" + options_.realm +
-                  "\", error=\"invalid_request\"");
+              challenge("invalid_request", description));
         return r;
     }
 

@@ -72,6 +72,7 @@ enum class parameter_kind {
     permissions,
     scopes,
     owned,
+    collection,
     path,
     context,
     unknown,
@@ -108,6 +109,10 @@ struct classify<scoped<Ss...>> {
 template <class R, class Rule, class... Os>
 struct classify<owned<R, Rule, Os...>> {
     static constexpr parameter_kind kind = parameter_kind::owned;
+};
+template <class R, class Rule, class... Os>
+struct classify<collection<R, Rule, Os...>> {
+    static constexpr parameter_kind kind = parameter_kind::collection;
 };
 template <fixed_string N, class T>
 struct classify<path<N, T>> {
@@ -150,6 +155,17 @@ inline constexpr bool is_owned_option =
 
 template <class Owned>
 struct owned_traits;
+
+template <class R, class Rule, class... Os>
+struct owned_traits<collection<R, Rule, Os...>> {
+    using resource = R;
+    using rule = Rule;
+    using bypass_roles =
+        typename first_option<bypass<>, is_bypass, Os...>::type;
+    static constexpr bool options_known = (is_bypass<Os>::value && ...);
+    static constexpr bool options_consistent =
+        ((is_bypass<Os>::value ? 1 : 0) + ... + 0) <= 1;
+};
 
 template <class R, class Rule, class... Os>
 struct owned_traits<owned<R, Rule, Os...>> {
@@ -200,6 +216,13 @@ struct named_by<scoped<Ss...>> {
     using permissions = type_list<>;
     using scopes = type_list<Ss...>;
     using bypass_roles = type_list<>;
+};
+template <class R, class Rule, class... Os>
+struct named_by<collection<R, Rule, Os...>> {
+    using permissions = type_list<>;
+    using scopes = type_list<>;
+    using bypass_roles =
+        typename owned_traits<collection<R, Rule, Os...>>::bypass_roles::list;
 };
 template <class R, class Rule, class... Os>
 struct named_by<owned<R, Rule, Os...>> {

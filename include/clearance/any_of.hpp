@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: BSL-1.0
+#pragma once
+
+// Several authenticators as one: `clearance::any_of(jwt, api_keys)`
+// accepts a request that any of them accepts. They are asked in order
+// and the first that authenticates the request wins; the ones after it
+// are not asked. When none does, the answer is the most telling refusal:
+// `malformed` if any found the request malformed, else `invalid` if any
+// refused its credentials, else `none`. The refusal keeps the
+// description of the first authenticator that gave it.
+//
+// A service takes one authenticator, so a route served by it accepts
+// every kind combined here. Routes that must accept one kind only
+// belong in a service made with that authenticator alone.
+
+#include <clearance/authentication.hpp>
+#include <clearance/response.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+namespace clearance {
+
+/// An authenticator that tries `Alternatives` in order; see `any_of`.
+/// It is as safe to call from several threads as its alternatives are.
+template <Authenticator... Alternatives>
+requires(sizeof...(Alternatives) > 0) class any_of_authenticator {
+public:
+    /// Holds the alternatives, to be tried in this order.
+    explicit any_of_authenticator(Alternatives... alternatives)
+        : alternatives_(std::move(alternatives)...) {}
+
+    /// The first success among the alternatives; failing that,
+    /// `malformed` if any said so, else `invalid` if any said so, else
+    /// `none`.
+    authentication authenticate(request const& r) const {
+        std::optional<authentication> success, malformed, invalid;
+        auto attempt = [&](auto const& alternative) {
+            auto result = alternative.authenticate(r);
+            switch (result.result) {
+            case authentication::outcome::authenticated:
+                success = std::move(result);
+                return true;
+            case authentication::outcome::malformed:
+                if (!malformed)
+                    malformed = std::move(result);
+                break;
+            case authentication::outcome::invalid:
+                if (!invalid)
+                    invalid = std::move(result);
+                break;
+            case authentication::outcome::none:
+                break;
+            }
+            return false;
+        };
+        std::apply(
+            [&](auto const&... each) {
+                static_cast<void>((attempt(each) || ...));
+            },
+            alternatives_);
+        if (success)
+            return std::move(*success);
+        if (malformed)
+            return std::move(*malformed);
+        if (invalid)
+            return std::move(*invalid);
+        return authentication::none();
+    }
+
+    /// The alternative at position `I`, for tools that mint credentials
+    /// (such as `jwt_authenticator::issue`).
+    template <std::size_t I>
+    auto const& alternative() const noexcept {
+        return std::get<I>(alternatives_);
+    }
+
+private:
+    std::tuple<Alternatives...> alternatives_;
+};
+
+/// Combines authenticators into one that accepts what any of them
+/// accepts, asking them in the order given: `clearance::any_of(
+/// clearance::jwt_authenticator<policy>{jwt},
+/// clearance::api_key_authenticator<policy>{keys})`.
+template <Authenticator... Alternatives>
+requires(sizeof...(Alternatives) > 0)
+    any_of_authenticator<Alternatives...> any_of(Alternatives... alternatives) {
+    return any_of_authenticator<Alternatives...>{std::move(alternatives)...};
+}
+
+} // namespace clearance
