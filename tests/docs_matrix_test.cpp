@@ -33,8 +33,8 @@ TEST_CASE("the docs service's matrix follows its policy", "[docs][matrix]") {
     CHECK(matrix["roles"] == json{"viewer", "editor", "admin"});
     CHECK(matrix["permissions"] ==
           json{"docs:delete", "docs:read", "docs:write", "users:manage"});
-    CHECK(matrix["scopes"] == json::array());
-    CHECK(matrix["routes"].size() == 9);
+    CHECK(matrix["scopes"] == json::array({"reports:read"}));
+    CHECK(matrix["routes"].size() == 10);
 
     auto health = route(matrix, "GET", "/health");
     CHECK(health["public"] == true);
@@ -112,11 +112,11 @@ TEST_CASE("the docs service's OpenAPI document matches its matrix",
                 roles.push_back(role);
         CHECK(op["x-clearance-roles"] == roles);
         CHECK(op["x-clearance-permissions"] == r["permissions"]);
-        if (r["public"] == true)
+        if (r["public"] == true || r["path"] == "/internal/metrics")
             CHECK(op["security"] == json::array());
         else
             CHECK(op["security"] ==
-                  json::array({{{"bearerAuth", json::array()}}}));
+                  json::array({{{"bearerAuth", r["scopes"]}}}));
     }
 
     auto const& get_document = doc["paths"]["/documents/{id}"]["get"];

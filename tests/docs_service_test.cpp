@@ -46,8 +46,9 @@ public:
     std::uint16_t port() const { return server_->port(); }
 
     std::string token(std::string_view user,
-                      std::chrono::seconds lifetime = std::chrono::hours{1}) {
-        return app_.token_for(user, lifetime).value();
+                      std::chrono::seconds lifetime = std::chrono::hours{1},
+                      std::string scope = {}) {
+        return app_.token_for(user, lifetime, std::move(scope)).value();
     }
 
 private:
@@ -274,6 +275,43 @@ TEST_CASE("a refused request is answered before its body is read",
                               service().token("bob") +
                               "\r\nContent-Length: 900000\r\n\r\n"));
     CHECK(bob.result() == http::status::forbidden);
+}
+
+TEST_CASE("the reporting job reads the summary with its API key",
+          "[docs-service]") {
+    std::string key(docs_service::development_report_key);
+    auto with_key = [&](std::string_view value) {
+        return test_http::parse(test_http::exchange(
+            service().port(),
+            "GET /reports/summary HTTP/1.1\r\nHost: localhost\r\n"
+            "X-API-Key: " +
+                std::string(value) + "\r\nConnection: close\r\n\r\n"));
+    };
+    auto job = with_key(key);
+    CHECK(job.result() == http::status::ok);
+    CHECK(json_of(job) == nlohmann::json{{"tenant", "acme"}, {"documents", 2}});
+    auto wrong = with_key("not-the-reporting-key-but-long-enough-to-try");
+    CHECK(wrong.result() == http::status::unauthorized);
+    CHECK(wrong[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="invalid_token", )"
+          R"(error_description="the API key is not known")");
+
+    // A user's token lacks the scope; a token issued with it has it.
+    auto alice = call("GET", "/reports/summary", service().token("alice"));
+    CHECK(alice.result() == http::status::forbidden);
+    CHECK(alice[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="insufficient_scope", )"
+          R"(scope="reports:read")");
+    auto scoped =
+        call("GET", "/reports/summary",
+             service().token("alice", std::chrono::hours{1}, "reports:read"));
+    CHECK(scoped.result() == http::status::ok);
+    // The API key grants no role: it cannot read documents.
+    auto documents = test_http::parse(test_http::exchange(
+        service().port(), "GET /documents/1 HTTP/1.1\r\nHost: localhost\r\n"
+                          "X-API-Key: " +
+                              key + "\r\nConnection: close\r\n\r\n"));
+    CHECK(documents.result() == http::status::forbidden);
 }
 
 TEST_CASE("the metrics route answers only the loopback interface",

@@ -4,6 +4,8 @@
 #include "policy.hpp"
 #include "store.hpp"
 
+#include <clearance/any_of.hpp>
+#include <clearance/api_key.hpp>
 #include <clearance/jwt.hpp>
 #include <clearance/matrix.hpp>
 #include <clearance/openapi.hpp>
@@ -71,15 +73,21 @@ clearance::response bad_body() {
                      "\"title\" and \"body\""}});
 }
 
-auto make_service(store& data, std::string key, clearance::audit_sink audit) {
+auto make_service(store& data, std::string key, clearance::audit_sink audit,
+                  std::string_view report_key) {
     using namespace clearance;
     jwt_options options;
     options.secret = std::move(key);
+    api_key_options api_keys;
+    api_keys.keys.add_key(report_key,
+                          {"reporting-job", {}, {"reports:read"}, "acme"});
     service_options settings{"docs-service"};
     settings.audit = std::move(audit);
 
     return make_service<policy>(
-        std::move(settings), jwt_authenticator<policy>{std::move(options)},
+        std::move(settings),
+        any_of(jwt_authenticator<policy>{std::move(options)},
+               api_key_authenticator<policy>{std::move(api_keys)}),
         loaders(
             load<document>([&data](std::int64_t id, request_context const&) {
                 return data.find_document(id);
@@ -87,6 +95,17 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit) {
 
         get<"/health">([](public_route) {
             return json_response(http::status::ok, {{"status", "ok"}});
+        }),
+
+        // For API clients holding the reports:read scope: the reporting
+        // job's key, or a token issued with that scope.
+        get<"/reports/summary">([&data](scoped<reports_read> reader) {
+            auto filter = "tenant = ?";
+            auto docs =
+                data.documents_where(filter, {reader.principal().tenant});
+            return json_response(http::status::ok,
+                                 {{"tenant", reader.principal().tenant},
+                                  {"documents", docs.size()}});
         }),
 
         // Operational figures, for the machine itself only.
@@ -172,7 +191,7 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit) {
         }));
 }
 
-using service_type = decltype(make_service(std::declval<store&>(), "", {}));
+using service_type = decltype(make_service(std::declval<store&>(), "", {}, ""));
 
 // The routes' promises, checked by the compiler: changing a handler's
 // requirements so that one breaks stops the build here.
@@ -204,9 +223,10 @@ struct application::impl {
 };
 
 application::application(store& data, std::string key,
-                         clearance::audit_sink audit)
-    : impl_(new impl{data,
-                     make_service(data, std::move(key), std::move(audit))}) {}
+                         clearance::audit_sink audit,
+                         std::string_view report_key)
+    : impl_(new impl{data, make_service(data, std::move(key), std::move(audit),
+                                        report_key)}) {}
 
 application::~application() = default;
 
@@ -222,15 +242,16 @@ application::screen(clearance::request const& req,
     return impl_->service.screen(req, peer);
 }
 
-std::optional<std::string>
-application::token_for(std::string_view name,
-                       std::chrono::seconds lifetime) const {
+std::optional<std::string> application::token_for(std::string_view name,
+                                                  std::chrono::seconds lifetime,
+                                                  std::string scope) const {
     auto found = impl_->data.find_user(name);
     if (!found)
         return std::nullopt;
-    clearance::token_claims claims{
-        found->name, found->tenant, found->roles, {}};
-    return impl_->service.authenticator().issue(claims, lifetime);
+    clearance::token_claims claims{found->name, found->tenant, found->roles,
+                                   std::move(scope)};
+    return impl_->service.authenticator().alternative<0>().issue(claims,
+                                                                 lifetime);
 }
 
 std::string application::matrix(std::string_view format) {

@@ -23,12 +23,20 @@ namespace docs_service {
 inline constexpr std::string_view development_key =
     "clearance-docs-service-development-key-do-not-use";
 
+/// The API key of the reporting job when none is configured. Public as
+/// well: for local development only.
+inline constexpr std::string_view development_report_key =
+    "clearance-docs-service-reporting-key-for-development";
+
 /// The documents service.
 class application {
 public:
     /// Serves `data`, verifying bearer tokens with the HS256 `key`.
     /// Throws `std::invalid_argument` for a key shorter than 32 bytes.
-    application(store& data, std::string key, clearance::audit_sink audit = {});
+    /// The reporting job authenticates with `report_key` in the
+    /// `X-API-Key` header; the service keeps only its hash.
+    application(store& data, std::string key, clearance::audit_sink audit = {},
+                std::string_view report_key = development_report_key);
     ~application();
 
     application(application const&) = delete;
@@ -49,7 +57,8 @@ public:
     /// or nothing if there is no such user.
     std::optional<std::string>
     token_for(std::string_view name,
-              std::chrono::seconds lifetime = std::chrono::hours{12}) const;
+              std::chrono::seconds lifetime = std::chrono::hours{12},
+              std::string scope = {}) const;
 
     /// The access matrix of the service's routes, by role: `format` is
     /// "markdown" or "json" (schema "clearance.access-matrix/1"). Throws

@@ -41,7 +41,8 @@ namespace {
 constexpr std::string_view usage =
     "usage: docs-service serve [--port N] [--address A] [--db PATH] "
     "[--threads N] [--audit PATH]\n"
-    "       docs-service token USER [--db PATH] [--lifetime SECONDS]\n"
+    "       docs-service token USER [--db PATH] [--lifetime SECONDS] "
+    "[--scope S]\n"
     "       docs-service matrix [--format markdown|json]\n"
     "       docs-service openapi\n";
 
@@ -99,6 +100,14 @@ std::string option(command_line const& line, std::string_view name,
                    std::string fallback) {
     auto found = line.options.find(name);
     return found == line.options.end() ? fallback : found->second;
+}
+
+// The reporting job's API key: DOCS_SERVICE_REPORT_KEY, or a public
+// development key.
+std::string report_key() {
+    if (char const* key = std::getenv("DOCS_SERVICE_REPORT_KEY"))
+        return key;
+    return std::string(docs_service::development_report_key);
 }
 
 std::string signing_key() {
@@ -166,7 +175,8 @@ int serve(command_line const& line) {
     clearance::audit_sink audit;
     if (auto path = option(line, "audit", ""); !path.empty())
         audit = audit_log(path);
-    docs_service::application app(data, signing_key(), std::move(audit));
+    docs_service::application app(data, signing_key(), std::move(audit),
+                                  report_key());
 
     clearance::server_options options;
     options.address = option(line, "address", "127.0.0.1");
@@ -190,6 +200,7 @@ int serve(command_line const& line) {
         std::cout << "  export " << variable << "="
                   << app.token_for(u.name).value_or("") << "\n";
     }
+    std::cout << "  export REPORT_KEY=" << report_key() << "\n";
     std::cout << "\nTry:\n"
               << "  curl -i " << base << "/health\n"
               << "  curl -i " << base << "/documents/1\n"
@@ -202,6 +213,8 @@ int serve(command_line const& line) {
               << "  curl -i -X POST -H \"Authorization: Bearer $ALICE\" "
                  "-d '{\"title\":\"t\",\"body\":\"b\"}' "
               << base << "/documents\n"
+              << "  curl -i -H \"X-API-Key: $REPORT_KEY\" " << base
+              << "/reports/summary\n"
               << "\nStop with Ctrl-C.\n"
               << std::flush;
     server.run();
@@ -221,7 +234,8 @@ int token(command_line const& line) {
     docs_service::store data(option(line, "db", "docs.db"));
     docs_service::application app(data, signing_key());
     auto issued =
-        app.token_for(line.positional.front(), std::chrono::seconds{*lifetime});
+        app.token_for(line.positional.front(), std::chrono::seconds{*lifetime},
+                      option(line, "scope", ""));
     if (!issued) {
         std::cerr << "docs-service: no user named '" << line.positional.front()
                   << "'\n";

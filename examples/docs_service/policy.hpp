@@ -28,7 +28,11 @@ struct admin
     : clearance::role<"admin", clearance::grants<users_manage, docs_delete>,
                       clearance::inherits<editor>> {};
 
-using policy = clearance::policy<clearance::roles<viewer, editor, admin>>;
+/// Granted to API clients such as the nightly reporting job.
+using reports_read = clearance::scope<"reports:read">;
+
+using policy = clearance::policy<clearance::roles<viewer, editor, admin>,
+                                 clearance::scopes<reports_read>>;
 
 /// A document may be used by the user who owns it.
 struct is_owner {

@@ -403,6 +403,9 @@ struct route_analysis_of<Policy, Route, type_list<Args...>> {
           kind_of<Args> == parameter_kind::collection) ||
          ...);
 
+    static constexpr bool network_restricted =
+        ((kind_of<Args> == parameter_kind::network) || ...);
+
     /// Whether `client` satisfies every network requirement.
     static constexpr bool admits(peer_address const& client) noexcept {
         return (admitted_by<Args>(client) && ...);

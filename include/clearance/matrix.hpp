@@ -139,6 +139,8 @@ struct matrix_route {
     /// (and for a request without valid credentials) it does not exist,
     /// and every refusal before the handler's records is a 404.
     bool is_hidden = false;
+    bool needs_principal = false;
+    bool network_restricted = false;
     /// The typed path parameters, in template order.
     std::span<path_parameter_description const> path_parameters;
     /// The permissions the route requires, in policy order.
@@ -370,6 +372,8 @@ struct matrix_storage {
             row.path_template = r.path_template;
             row.is_public = r.is_public;
             row.is_hidden = r.is_hidden;
+            row.needs_principal = r.needs_principal;
+            row.network_restricted = r.network_restricted;
             row.path_parameters = r.path_parameters;
             auto permissions = count_below(r.permissions, permission_count);
             row.permissions = std::span<std::string_view const>{

@@ -344,7 +344,7 @@ void write_operation(json_writer& w, matrix_route<RoleCount> const& route,
     }
     w.key("security");
     w.begin_array();
-    if (!route.is_public) {
+    if (route.needs_principal) {
         w.begin_object();
         w.key("bearerAuth");
         w.strings(route.scopes);
@@ -361,12 +361,13 @@ void write_operation(json_writer& w, matrix_route<RoleCount> const& route,
     w.end_object();
     // A hidden route answers 404 where it would answer 401, or 403 for
     // permissions and scopes: the route does not exist for that caller.
-    bool guarded = !route.is_public && !route.is_hidden;
+    bool guarded = route.needs_principal && !route.is_hidden;
     if (!route.path_parameters.empty() || guarded)
         write_reference(w, "400", "BadRequest");
     if (guarded)
         write_reference(w, "401", "Unauthorized");
     if ((guarded && (!route.permissions.empty() || !route.scopes.empty())) ||
+        (route.network_restricted && !route.is_hidden) ||
         reveals_refusal(route))
         write_reference(w, "403", "Forbidden");
     write_reference(w, "404", "NotFound");

@@ -197,6 +197,11 @@ struct route_description {
     /// Whether principals who may not call the route get the 404 of an
     /// unknown path (see `clearance::hidden`).
     bool is_hidden = false;
+    /// Whether the route authenticates: it has a requirement other than
+    /// a network one.
+    bool needs_principal = false;
+    /// Whether the route requires the caller to be in given networks.
+    bool network_restricted = false;
     permission_set permissions;
     scope_set scopes;
     std::span<path_parameter_description const> path_parameters;
@@ -290,6 +295,8 @@ struct route_description_of {
                                              Route::path_template.view(),
                                              analysis::is_public,
                                              analysis::is_hidden,
+                                             analysis::needs_principal,
+                                             analysis::network_restricted,
                                              analysis::required_permissions,
                                              analysis::required_scopes,
                                              path_parameters,
