@@ -23,3 +23,4 @@
 #include <clearance/rules.hpp>
 #include <clearance/service.hpp>
 #include <clearance/target.hpp>
+#include <clearance/version.hpp>
