@@ -1,79 +1,350 @@
 // SPDX-License-Identifier: BSL-1.0
-// The cost of one permission decision for an authenticated principal:
-// clearance's constant-mask check beside the floor (one AND and compare
-// of a 64-bit mask) and the usual hand-written check over role names.
-#include <clearance/detail/bitmask.hpp>
-#include <clearance/policy.hpp>
+// The cost of one authorisation decision for an authenticated
+// principal, at policy sizes of 4, 64 and 512 roles: clearance's
+// generated guard check beside the floor (one AND and compare of a
+// 64-bit mask in a register) and two hand-written checks over role
+// names (see decision/cases.hpp). Then the whole request path below the
+// network, with and without verifying a JWT (decision/request_path.hpp).
+//
+// Every benchmark reports `allocs`, the heap allocations per decision,
+// counted by the global operator new below.
+//
+//   clearance_decision_benchmark [Google Benchmark flags]
+//   clearance_decision_benchmark --count-instructions=N [--filter=TEXT]
+//
+// The second form runs each case N times (the request path N/100
+// times) between callgrind client requests and prints nothing; run it
+// under `valgrind --tool=callgrind --instr-atstart=no` to count the
+// instructions of each case (decision/instructions.sh does).
+//
+// Before measuring anything, the binary checks that every form of every
+// decision allows the principal and refuses an outsider, that the
+// request path answers 200, and that clearance's decisions allocate
+// nothing; it exits with status 1 otherwise.
+
+#include "decision/cases.hpp"
+#include "policy_4.hpp"
+#include "policy_512.hpp"
+#include "policy_64.hpp"
+
+#ifdef CLEARANCE_BENCHMARK_JWT
+#include "decision/request_path.hpp"
+#endif
+
+#ifdef CLEARANCE_BENCHMARK_CALLGRIND
+#include <valgrind/callgrind.h>
+#endif
 
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <new>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
 
-using read = clearance::permission<"read">;
-using write = clearance::permission<"write">;
-using manage = clearance::permission<"manage">;
-struct reader : clearance::role<"reader", clearance::grants<read>> {};
-struct writer : clearance::role<"writer", clearance::grants<write>,
-                                clearance::inherits<reader>> {};
-struct admin : clearance::role<"admin", clearance::grants<manage>,
-                               clearance::inherits<writer>> {};
-using policy = clearance::policy<clearance::roles<reader, writer, admin>>;
+std::atomic<std::uint64_t> allocation_count{0};
 
-void floor_one_mask(benchmark::State& state) {
-    std::uint64_t held = 0b011;
-    constexpr std::uint64_t required = 0b010;
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(held);
-        bool allowed = (held & required) == required;
-        benchmark::DoNotOptimize(allowed);
-    }
+void* counted_allocation(std::size_t size) {
+    allocation_count.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size))
+        return p;
+    throw std::bad_alloc{};
 }
-BENCHMARK(floor_one_mask);
 
-void clearance_guard_one_permission(benchmark::State& state) {
-    clearance::principal who;
-    who.roles.set(*policy::find_role("writer"));
-    policy::compute_permissions(who);
-    constexpr auto required = policy::permission_mask<write>();
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(who.permissions);
-        bool allowed =
-            clearance::detail::contains_all<required>(who.permissions);
-        benchmark::DoNotOptimize(allowed);
-    }
+void* counted_aligned_allocation(std::size_t size, std::align_val_t align) {
+    allocation_count.fetch_add(1, std::memory_order_relaxed);
+    auto alignment = static_cast<std::size_t>(align);
+    auto rounded = (size + alignment - 1) / alignment * alignment;
+    if (void* p =
+            std::aligned_alloc(alignment, rounded == 0 ? alignment : rounded))
+        return p;
+    throw std::bad_alloc{};
 }
-BENCHMARK(clearance_guard_one_permission);
-
-void clearance_guard_three_permissions(benchmark::State& state) {
-    clearance::principal who;
-    who.roles.set(*policy::find_role("admin"));
-    policy::compute_permissions(who);
-    constexpr auto required = policy::permission_mask<read, write, manage>();
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(who.permissions);
-        bool allowed =
-            clearance::detail::contains_all<required>(who.permissions);
-        benchmark::DoNotOptimize(allowed);
-    }
-}
-BENCHMARK(clearance_guard_three_permissions);
-
-void role_names_in_a_vector(benchmark::State& state) {
-    std::vector<std::string> roles{"reader", "writer"};
-    std::string const wanted = "writer";
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(roles.data());
-        bool allowed =
-            std::find(roles.begin(), roles.end(), wanted) != roles.end();
-        benchmark::DoNotOptimize(allowed);
-    }
-}
-BENCHMARK(role_names_in_a_vector);
 
 } // namespace
 
-BENCHMARK_MAIN();
+// Every allocation of the program goes through these.
+void* operator new(std::size_t size) {
+    return counted_allocation(size);
+}
+void* operator new[](std::size_t size) {
+    return counted_allocation(size);
+}
+void* operator new(std::size_t size, std::align_val_t align) {
+    return counted_aligned_allocation(size, align);
+}
+void* operator new[](std::size_t size, std::align_val_t align) {
+    return counted_aligned_allocation(size, align);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}
+
+namespace {
+
+using benchmark::DoNotOptimize;
+
+struct bench_case {
+    std::string name;
+    /// Whether the case must not allocate (clearance and the floor).
+    bool must_not_allocate;
+    /// Iterations per N in counting mode: the request path is heavier.
+    std::size_t count_divisor;
+    std::function<void(benchmark::State&)> time;
+    std::function<void(std::size_t)> count;
+    std::function<std::uint64_t(std::size_t)> allocations;
+};
+
+std::vector<bench_case>& cases() {
+    static std::vector<bench_case> all;
+    return all;
+}
+
+// Registers `step`, one decision with its inputs made opaque to the
+// optimiser, for timing, counting and allocation checks.
+template <class Step>
+void add(std::string name, bool must_not_allocate, Step step,
+         std::size_t count_divisor = 1) {
+    cases().push_back({std::move(name), must_not_allocate, count_divisor,
+                       [step](benchmark::State& state) mutable {
+                           auto before = allocation_count.load();
+                           for (auto _ : state)
+                               step();
+                           auto allocated = allocation_count.load() - before;
+                           state.counters["allocs"] = benchmark::Counter(
+                               static_cast<double>(allocated),
+                               benchmark::Counter::kAvgIterations);
+                       },
+                       [step](std::size_t n) mutable {
+                           for (std::size_t i = 0; i < n; ++i)
+                               step();
+                       },
+                       [step](std::size_t n) mutable {
+                           auto before = allocation_count.load();
+                           for (std::size_t i = 0; i < n; ++i)
+                               step();
+                           return allocation_count.load() - before;
+                       }});
+}
+
+template <class Shape>
+decision_bench::fixture<Shape>& fixture_of() {
+    static decision_bench::fixture<Shape> f;
+    return f;
+}
+
+template <class Shape>
+bool add_decisions() {
+    using guard = decision_bench::clearance_decision<Shape>;
+    auto& f = fixture_of<Shape>();
+    auto size = "/roles:" + std::to_string(Shape::roles);
+
+    add("one_permission/clearance" + size, true, [&f] {
+        DoNotOptimize(f.who);
+        bool allowed = guard::route_a_allows(f.who);
+        DoNotOptimize(allowed);
+    });
+    add("one_permission/role_vector" + size, false, [&f] {
+        DoNotOptimize(f.plain_who);
+        bool allowed = f.by_role.route_a_allows(f.plain_who);
+        DoNotOptimize(allowed);
+    });
+    add("one_permission/permission_map" + size, false, [&f] {
+        DoNotOptimize(f.plain_who);
+        bool allowed = f.by_map.route_a_allows(f.plain_who);
+        DoNotOptimize(allowed);
+    });
+    add("three_permissions_owned/clearance" + size, true, [&f] {
+        DoNotOptimize(f.who);
+        DoNotOptimize(f.doc);
+        bool allowed = guard::route_b_allows(f.who, f.doc);
+        DoNotOptimize(allowed);
+    });
+    add("three_permissions_owned/role_vector" + size, false, [&f] {
+        DoNotOptimize(f.plain_who);
+        DoNotOptimize(f.doc);
+        bool allowed = f.by_role.route_b_allows(f.plain_who, f.doc);
+        DoNotOptimize(allowed);
+    });
+    add("three_permissions_owned/permission_map" + size, false, [&f] {
+        DoNotOptimize(f.plain_who);
+        DoNotOptimize(f.doc);
+        bool allowed = f.by_map.route_b_allows(f.plain_who, f.doc);
+        DoNotOptimize(allowed);
+    });
+    return f.answers_agree();
+}
+
+bool add_all() {
+    add("one_permission/floor", true,
+        [held = std::uint64_t{0b11011}]() mutable {
+            DoNotOptimize(held);
+            bool allowed = decision_bench::floor_allows(held);
+            DoNotOptimize(allowed);
+        });
+    // The loop alone, to subtract from instruction counts.
+    add("empty_loop", true, [] {
+        bool allowed = true;
+        DoNotOptimize(allowed);
+    });
+
+    bool agree = add_decisions<decision_policies::roles_4::shape>() &&
+                 add_decisions<decision_policies::roles_64::shape>() &&
+                 add_decisions<decision_policies::roles_512::shape>();
+    if (!agree) {
+        std::fprintf(stderr, "decision benchmark: a decision answers "
+                             "wrongly; nothing measured\n");
+        return false;
+    }
+
+#ifdef CLEARANCE_BENCHMARK_JWT
+    using namespace request_bench;
+    static auto const with_jwt = make_guarded_service(
+        clearance::jwt_authenticator<policy>{jwt_settings()});
+    static auto const fixed =
+        make_guarded_service(fixed_authenticator{alice()});
+    static auto const open = make_public_service();
+    static clearance::request const request =
+        document_request(with_jwt.authenticator().issue(
+            {"alice", "acme", {"editor"}, {}}, std::chrono::hours{24}));
+    static clearance::peer_address const peer{};
+
+    auto answers_ok = [](auto const& service) {
+        return service(request, peer).result() == http::status::ok;
+    };
+    // A guard that refused everything would be cheap: check it lets the
+    // owner through and turns a stranger away.
+    auto refuses_bob = [] {
+        auto bob = alice();
+        bob.subject = "bob";
+        auto service = make_guarded_service(fixed_authenticator{bob});
+        return service(request, peer).result() == http::status::not_found;
+    };
+    if (!answers_ok(with_jwt) || !answers_ok(fixed) || !answers_ok(open) ||
+        !refuses_bob()) {
+        std::fprintf(stderr, "decision benchmark: the request path does not "
+                             "answer as expected; nothing measured\n");
+        return false;
+    }
+    add(
+        "request_path/with_jwt", false,
+        [] {
+            auto r = with_jwt(request, peer);
+            DoNotOptimize(r);
+        },
+        100);
+    add(
+        "request_path/fixed_principal", false,
+        [] {
+            auto r = fixed(request, peer);
+            DoNotOptimize(r);
+        },
+        100);
+    add(
+        "request_path/public_routes", false,
+        [] {
+            auto r = open(request, peer);
+            DoNotOptimize(r);
+        },
+        100);
+#endif
+    return true;
+}
+
+// clearance's decisions must not allocate: checked before any timing.
+bool allocation_free() {
+    bool ok = true;
+    for (auto& c : cases())
+        if (c.must_not_allocate && c.allocations(1000) != 0) {
+            std::fprintf(stderr,
+                         "decision benchmark: %s allocates; it must not\n",
+                         c.name.c_str());
+            ok = false;
+        }
+    return ok;
+}
+
+void count_instructions(std::size_t n, std::string_view filter) {
+#ifdef CLEARANCE_BENCHMARK_CALLGRIND
+    CALLGRIND_START_INSTRUMENTATION;
+#endif
+    for (auto& c : cases()) {
+        if (c.name.find(filter) == std::string::npos)
+            continue;
+        auto iterations = n / c.count_divisor;
+        // The dump is named after the case and its iteration count, so
+        // that instructions.sh can divide.
+        auto label = c.name + "@" + std::to_string(iterations);
+#ifdef CLEARANCE_BENCHMARK_CALLGRIND
+        CALLGRIND_ZERO_STATS;
+#endif
+        c.count(iterations);
+#ifdef CLEARANCE_BENCHMARK_CALLGRIND
+        CALLGRIND_DUMP_STATS_AT(label.c_str());
+#endif
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (!add_all() || !allocation_free())
+        return 1;
+
+    std::size_t count = 0;
+    std::string_view filter;
+    std::vector<char*> rest;
+    for (int i = 0; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg.starts_with("--count-instructions="))
+            count = std::strtoull(argv[i] + 21, nullptr, 10);
+        else if (arg.starts_with("--filter="))
+            filter = arg.substr(9);
+        else
+            rest.push_back(argv[i]);
+    }
+    if (count != 0) {
+        count_instructions(count, filter);
+        return 0;
+    }
+
+    for (auto& c : cases())
+        benchmark::RegisterBenchmark(c.name.c_str(), c.time);
+    int rest_count = static_cast<int>(rest.size());
+    benchmark::Initialize(&rest_count, rest.data());
+    if (benchmark::ReportUnrecognizedArguments(rest_count, rest.data()))
+        return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -5,8 +5,9 @@ that benchmarks/run-all.sh writes:
 
 - decision-policy-size.png: policy size against decision time, from the
   decision benchmark's JSON (the medians of its repetitions);
-- compile-routes.png: routes against compile time, from the compile
-  benchmark's CSV.
+- compile-routes.png: routes against compile time (user CPU time, less
+  disturbed by other work on the machine than wall time), from the
+  compile benchmark's CSV.
 
     plot.py --decision decision.json --compile compile.csv --out docs/images
 """
@@ -49,14 +50,14 @@ def decision_plot(source, out, work):
                           f"title 'floor: one 64-bit AND and compare'")
         panels.append((title, series))
     script = [
-        "set terminal pngcairo size 1100,460 font 'sans,10'",
+        "set terminal pngcairo size 1100,520 font 'sans,10'",
         f"set output '{os.path.join(out, 'decision-policy-size.png')}'",
         "set multiplot layout 1,2 title 'One authorisation decision, "
         "time against policy size (median of 3 runs; shared machine)'",
         "set logscale xy", "set xtics (4, 64, 512)",
-        "set xrange [3:700]", "set yrange [0.1:1000]",
+        "set xrange [3:700]", "set yrange [0.1:3000]",
         "set xlabel 'roles in the policy'", "set ylabel 'ns per decision'",
-        "set key top left", "set grid"]
+        "set key top right font ',9' opaque", "set grid"]
     for title, series in panels:
         script.append(f"set title '{title}'")
         script.append("plot " + ", ".join(series))
@@ -67,13 +68,15 @@ def decision_plot(source, out, work):
 def compile_plot(source, out, work):
     rows = [r for r in csv.DictReader(open(source)) if r["status"] == "ok"]
     roles_seen = sorted({int(r["roles"]) for r in rows})
+    colours = {("g++", "clearance"): "#7b2fbe", ("clang++", "clearance"): "#1f77b4",
+               ("g++", "runtime"): "#2ca02c", ("clang++", "runtime"): "#ff7f0e"}
     panels = []
     for roles in roles_seen:
         series = []
         for cxx in ("g++", "clang++"):
             for form, label in (("clearance", "clearance"),
-                                ("runtime", "hand-written runtime checks")):
-                points = sorted((int(r["routes"]), float(r["wall_seconds"]))
+                                ("runtime", "runtime checks")):
+                points = sorted((int(r["routes"]), float(r["user_seconds"]))
                                 for r in rows if r["compiler"] == cxx and
                                 r["form"] == form and int(r["roles"]) == roles)
                 if not points:
@@ -84,16 +87,19 @@ def compile_plot(source, out, work):
                         f.write(f"{n} {t}\n")
                 dash = 1 if form == "clearance" else 2
                 series.append(f"'{path}' using 1:2 with linespoints "
-                              f"dashtype {dash} title '{label}, {cxx}'")
+                              f"dashtype {dash} lw 1.5 "
+                              f"lc rgb '{colours[(cxx, form)]}' "
+                              f"title '{label}, {cxx}'")
         panels.append((f"{roles} roles", series))
     script = [
-        "set terminal pngcairo size 1100,460 font 'sans,10'",
+        "set terminal pngcairo size 1200,480 font 'sans,10'",
         f"set output '{os.path.join(out, 'compile-routes.png')}'",
         f"set multiplot layout 1,{len(panels)} title 'Compiling one "
-        "application (-std=c++20 -O2 -c), wall time against routes "
-        "(shared machine)'",
-        "set xlabel 'routes'", "set ylabel 'seconds'",
-        "set key top left", "set grid", "set yrange [0:*]"]
+        "application (-std=c++20 -O2 -c): CPU time against routes; "
+        "missing points did not compile (shared machine)'",
+        "set xlabel 'routes'", "set ylabel 'user CPU seconds'",
+        "set key top left font ',9' opaque", "set grid",
+        "set yrange [0:*]", "set xrange [0:*]", "set offsets 0, 0, graph 0.4, 0"]
     for title, series in panels:
         script.append(f"set title '{title}'")
         script.append("plot " + ", ".join(series))
