@@ -3,6 +3,7 @@
 
 #include <clearance/any_of.hpp>
 #include <clearance/jwt.hpp>
+#include <clearance/service.hpp>
 
 #include "test_policy.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -357,4 +359,101 @@ TEST_CASE("any_of: bearer tokens and API keys together", "[any_of]") {
                            {"X-API-Key", "b"}});
     CHECK(ambiguous.result == outcome::malformed);
     CHECK(said(ambiguous.description) == said(why::repeated_header));
+}
+
+TEST_CASE("any_of: a route's accepted kinds choose who is asked", "[any_of]") {
+    clearance::jwt_options jwt;
+    jwt.secret = std::string(32, 'k');
+    auto both =
+        clearance::any_of(clearance::jwt_authenticator<policy>{jwt}, make());
+    static_assert(
+        std::is_same_v<decltype(both)::credential_kinds,
+                       clearance::detail::type_list<clearance::bearer_tokens,
+                                                    clearance::api_keys>>);
+    auto token = both.alternative<0>().issue({"ann", "acme", {"reader"}, ""},
+                                             std::chrono::seconds{60});
+    clearance::request r{boost::beast::http::verb::get, "/", 11};
+    r.set("Authorization", "Bearer " + token);
+    r.set("X-API-Key", billing_key);
+    using clearance::api_keys;
+    using clearance::bearer_tokens;
+    CHECK(both.authenticate_only<api_keys>(r).who.subject == "billing");
+    CHECK(both.authenticate_only<bearer_tokens>(r).who.subject == "ann");
+    CHECK(both.authenticate_only<api_keys, bearer_tokens>(r).who.subject ==
+          "ann");
+
+    clearance::request key_only{boost::beast::http::verb::get, "/", 11};
+    key_only.set("X-API-Key", billing_key);
+    CHECK(both.authenticate_only<bearer_tokens>(key_only).result ==
+          outcome::none);
+    // A refusal by an alternative that is not asked does not count.
+    key_only.set("Authorization", "Bearer garbage");
+    CHECK(both.authenticate_only<api_keys>(key_only).who.subject == "billing");
+    auto refused = both.authenticate_only<bearer_tokens>(key_only);
+    CHECK(refused.result == outcome::invalid);
+    CHECK(said(refused.description) ==
+          said(clearance::jwt_refusal::not_compact));
+}
+
+namespace {
+
+clearance::response subject_of(clearance::principal const& who) {
+    clearance::response r{boost::beast::http::status::ok, 11};
+    r.body() = who.subject;
+    return r;
+}
+
+auto make_mixed_service() {
+    using namespace clearance;
+    jwt_options jwt;
+    jwt.secret = std::string(32, 'k');
+    return make_service<test_policy::policy>(
+        service_options{"mixed"},
+        any_of(jwt_authenticator<test_policy::policy>{jwt}, make()), loaders(),
+        get<"/anyone">(
+            [](authenticated who) { return subject_of(who.principal()); }),
+        get<"/people">([](accepts<bearer_tokens>, authenticated who) {
+            return subject_of(who.principal());
+        }),
+        get<"/jobs">([](accepts<api_keys>, granted<can_write> who) {
+            return subject_of(who.principal());
+        }),
+        get<"/secret">([](accepts<bearer_tokens>, hidden, authenticated who) {
+            return subject_of(who.principal());
+        }));
+}
+
+} // namespace
+
+TEST_CASE("routes accept the kinds of credentials they name", "[any_of]") {
+    auto const service = make_mixed_service();
+    auto token = service.authenticator().alternative<0>().issue(
+        {"ann", "acme", {"writer"}, ""}, std::chrono::seconds{60});
+    auto call = [&](std::string target, bool with_token, bool with_key) {
+        clearance::request r{boost::beast::http::verb::get, target, 11};
+        r.set("Host", "localhost");
+        if (with_token)
+            r.set("Authorization", "Bearer " + token);
+        if (with_key)
+            r.set("X-API-Key", billing_key);
+        return service(r, clearance::peer_address{});
+    };
+    auto challenge = std::string("Bearer realm=\"mixed\"");
+
+    CHECK(call("/anyone", true, false).body() == "ann");
+    CHECK(call("/anyone", false, true).body() == "billing");
+    CHECK(call("/people", true, true).body() == "ann");
+    CHECK(call("/jobs", true, true).body() == "billing");
+
+    // Credentials of another kind are no credentials for the route.
+    auto key_to_people = call("/people", false, true);
+    CHECK(key_to_people.result_int() == 401);
+    CHECK(key_to_people["WWW-Authenticate"] == challenge);
+    auto token_to_jobs = call("/jobs", true, false);
+    CHECK(token_to_jobs.result_int() == 401);
+    CHECK(token_to_jobs["WWW-Authenticate"] == challenge);
+
+    // A hidden route stays hidden from credentials it does not accept.
+    CHECK(call("/secret", true, false).body() == "ann");
+    CHECK(call("/secret", false, true).result_int() == 404);
 }

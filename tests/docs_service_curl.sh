@@ -101,6 +101,17 @@ b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
 unsigned="$(b64 '{"alg":"none","typ":"JWT"}').$(b64 '{"sub":"alice","tenant":"acme","roles":["admin"],"exp":9999999999}')."
 check "alg none" 401 -H "$(bearer "$unsigned")" "$base/admin/users"
 
+check "the reporting job reads the summary" 200 -H "X-API-Key: $REPORT_KEY" \
+    "$base/reports/summary"
+check "user administration takes no API key" 401 -H "X-API-Key: $REPORT_KEY" \
+    "$base/admin/users"
+expect "a plain challenge" 'WWW-Authenticate: Bearer realm="docs-service"' \
+    "$work/head"
+check "a token in the query" 400 -H "$(bearer "$ALICE")" \
+    "$base/documents/1?access_token=$ALICE"
+expect "the query token is named" 'error_description="the token is sent in both the header and the query"' \
+    "$work/head"
+
 # The audit log has one JSON line per decision, concealed ones included.
 expect "audit: alice allowed" '"subject":"alice","tenant":"acme","decision":"allowed"' "$work/audit.jsonl"
 expect "audit: bob concealed" '"subject":"bob","tenant":"acme","decision":"concealed"' "$work/audit.jsonl"

@@ -312,6 +312,35 @@ TEST_CASE("the reporting job reads the summary with its API key",
                           "X-API-Key: " +
                               key + "\r\nConnection: close\r\n\r\n"));
     CHECK(documents.result() == http::status::forbidden);
+
+    // User administration accepts people's tokens only: to it, the key
+    // is no credential at all.
+    auto admin = test_http::parse(test_http::exchange(
+        service().port(), "GET /admin/users HTTP/1.1\r\nHost: localhost\r\n"
+                          "X-API-Key: " +
+                              key + "\r\nConnection: close\r\n\r\n"));
+    CHECK(admin.result() == http::status::unauthorized);
+    CHECK(admin[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service")");
+}
+
+TEST_CASE("a token in the query string is a malformed request",
+          "[docs-service]") {
+    auto token = service().token("alice");
+    auto both = call("GET", "/documents/1?access_token=" + token, token);
+    CHECK(both.result() == http::status::bad_request);
+    CHECK(both[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="invalid_request", )"
+          R"(error_description="the token is sent in both the header and )"
+          R"(the query")");
+    auto query = call("GET", "/documents/1?access_token=" + token);
+    CHECK(query.result() == http::status::bad_request);
+    CHECK(query[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="invalid_request", )"
+          R"(error_description="send the token in the Authorization )"
+          R"(header, not the query")");
+    // Public routes read no credentials, wherever they are.
+    CHECK(call("GET", "/health?access_token=x").result() == http::status::ok);
 }
 
 TEST_CASE("the metrics route answers only the loopback interface",

@@ -967,6 +967,49 @@ TEST_CASE("the bearer header is read strictly", "[jwt]") {
     CHECK(authenticator.authenticate(twice).result == outcome::malformed);
 }
 
+TEST_CASE("a token in the query is a malformed request", "[jwt]") {
+    auto authenticator = make();
+    std::string token = forge(hs256, valid_payload());
+    auto at = [&](std::string target, bool header) {
+        clearance::request r{boost::beast::http::verb::get, target, 11};
+        if (header)
+            r.set(boost::beast::http::field::authorization, "Bearer " + token);
+        return authenticator.authenticate(r);
+    };
+    auto const both = clearance::bearer_refusal::token_in_header_and_query;
+    auto const query = clearance::bearer_refusal::token_in_query;
+    struct row {
+        std::string target;
+        bool header;
+        std::string_view description;
+    };
+    std::vector<row> const rows = {
+        {"/?access_token=" + token, true, both},
+        {"/?access_token=" + token, false, query},
+        {"/?a=1&access_token=x&b=2", true, both},
+        {"/?access_token", false, query},
+        {"/?access_token=", true, both},
+        {"/?access%5Ftoken=x", true, both},
+        {"/?%61ccess_token=x", false, query},
+        {"/?a=1&access_token=x", false, query},
+    };
+    for (auto const& [target, header, description] : rows) {
+        INFO(target << (header ? " with a header" : ""));
+        auto result = at(target, header);
+        CHECK(result.result == outcome::malformed);
+        CHECK(said(result.description) == said(description));
+    }
+    // Other parameters, however close, are not tokens.
+    for (std::string target :
+         {"/?access_tokens=x", "/?xaccess_token=x", "/?token=x",
+          "/?a=access_token", "/access_token", "/?access_toke=x",
+          "/?access%5Ftoke=x", "/?access_token%3D=x", "/?access%5"}) {
+        INFO(target);
+        CHECK(at(target, true).result == outcome::authenticated);
+        CHECK(at(target, false).result == outcome::none);
+    }
+}
+
 TEST_CASE("verification never throws", "[jwt]") {
     auto authenticator = make();
     std::string token = forge(hs256, valid_payload());

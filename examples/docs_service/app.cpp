@@ -78,16 +78,16 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit,
     using namespace clearance;
     jwt_options options;
     options.secret = std::move(key);
-    api_key_options api_keys;
-    api_keys.keys.add_key(report_key,
-                          {"reporting-job", {}, {"reports:read"}, "acme"});
+    api_key_options key_options;
+    key_options.keys.add_key(report_key,
+                             {"reporting-job", {}, {"reports:read"}, "acme"});
     service_options settings{"docs-service"};
     settings.audit = std::move(audit);
 
     return make_service<policy>(
         std::move(settings),
         any_of(jwt_authenticator<policy>{std::move(options)},
-               api_key_authenticator<policy>{std::move(api_keys)}),
+               api_key_authenticator<policy>{std::move(key_options)}),
         loaders(
             load<document>([&data](std::int64_t id, request_context const&) {
                 return data.find_document(id);
@@ -172,15 +172,19 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit,
                 return clearance::response{http::status::no_content, 11};
             }),
 
-        get<"/admin/users">([&data](granted<users_manage> manager) {
-            json list = json::array();
-            for (auto const& u :
-                 data.users_in_tenant(manager.principal().tenant))
-                list.push_back(to_json(u));
-            return json_response(http::status::ok, {{"users", list}});
-        }),
+        // User administration is for people: their tokens, never a
+        // service's API key, whatever roles the key were given.
+        get<"/admin/users">(
+            [&data](accepts<bearer_tokens>, granted<users_manage> manager) {
+                json list = json::array();
+                for (auto const& u :
+                     data.users_in_tenant(manager.principal().tenant))
+                    list.push_back(to_json(u));
+                return json_response(http::status::ok, {{"users", list}});
+            }),
 
-        delete_<"/admin/users/{id}">([&data](granted<users_manage> manager,
+        delete_<"/admin/users/{id}">([&data](accepts<bearer_tokens>,
+                                             granted<users_manage> manager,
                                              path<"id", std::int64_t> id) {
             // Users of another tenant are as invisible as missing ones.
             auto target = data.find_user(*id);

@@ -9,16 +9,18 @@
 // refused its credentials, else `none`. The refusal keeps the
 // description of the first authenticator that gave it.
 //
-// A service takes one authenticator, so a route served by it accepts
-// every kind combined here. Routes that must accept one kind only
-// belong in a service made with that authenticator alone.
+// A route accepts every kind combined here, unless it names the kinds it
+// accepts with `clearance::accepts<...>`: then only the alternatives of
+// those kinds are asked.
 
 #include <clearance/authentication.hpp>
+#include <clearance/detail/type_list.hpp>
 #include <clearance/response.hpp>
 
 #include <cstddef>
 #include <optional>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace clearance {
@@ -32,12 +34,41 @@ public:
     explicit any_of_authenticator(Alternatives... alternatives)
         : alternatives_(std::move(alternatives)...) {}
 
+    /// The kinds of credentials the alternatives read, in order.
+    using credential_kinds =
+        detail::type_list<credential_kind_t<Alternatives>...>;
+
     /// The first success among the alternatives; failing that,
     /// `malformed` if any said so, else `invalid` if any said so, else
     /// `none`.
     authentication authenticate(request const& r) const {
+        return first_of(r, [](auto const&) { return true; });
+    }
+
+    /// As `authenticate`, asking only the alternatives whose credential
+    /// kind (`credential_kind_t`) is one of `Kinds`: what a route that
+    /// declares `clearance::accepts<Kinds...>` is authenticated with.
+    template <class... Kinds>
+    authentication authenticate_only(request const& r) const {
+        return first_of(r, []<class A>(A const&) {
+            return (std::is_same_v<credential_kind_t<A>, Kinds> || ...);
+        });
+    }
+
+    /// The alternative at position `I`, for tools that mint credentials
+    /// (such as `jwt_authenticator::issue`).
+    template <std::size_t I>
+    auto const& alternative() const noexcept {
+        return std::get<I>(alternatives_);
+    }
+
+private:
+    template <class Asked>
+    authentication first_of(request const& r, Asked asked) const {
         std::optional<authentication> success, malformed, invalid;
         auto attempt = [&](auto const& alternative) {
+            if (!asked(alternative))
+                return false;
             auto result = alternative.authenticate(r);
             switch (result.result) {
             case authentication::outcome::authenticated:
@@ -70,14 +101,6 @@ public:
         return authentication::none();
     }
 
-    /// The alternative at position `I`, for tools that mint credentials
-    /// (such as `jwt_authenticator::issue`).
-    template <std::size_t I>
-    auto const& alternative() const noexcept {
-        return std::get<I>(alternatives_);
-    }
-
-private:
     std::tuple<Alternatives...> alternatives_;
 };
 

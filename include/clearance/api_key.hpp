@@ -212,6 +212,9 @@ std::size_t find_api_key_digest(Entries const& entries,
 template <class Policy>
 class api_key_authenticator {
 public:
+    /// Routes name this kind in `clearance::accepts<...>`.
+    using credential_kind = api_keys;
+
     /// Throws `std::invalid_argument` if the header name is not a field
     /// name or is Authorization, there are no keys, two keys are the
     /// same, or an identity has an empty subject or names a role or

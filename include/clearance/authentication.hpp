@@ -9,6 +9,7 @@
 
 #include <clearance/principal.hpp>
 #include <clearance/response.hpp>
+#include <clearance/target.hpp>
 
 #include <boost/beast/http/field.hpp>
 
@@ -81,7 +82,54 @@ struct bearer_credentials {
 
     kind state = kind::absent;
     std::string_view token;
+
+    /// Why the request is malformed, when the reason is more telling
+    /// than a malformed header: a fixed phrase from `bearer_refusal`, or
+    /// empty.
+    std::string_view description{};
 };
+
+/// The reasons `read_bearer` gives in `bearer_credentials::description`.
+namespace bearer_refusal {
+/// The query carries an `access_token` parameter and the header a
+/// token too (RFC 6750 2: one method per request).
+inline constexpr std::string_view token_in_header_and_query =
+    "the token is sent in both the header and the query";
+/// The query carries an `access_token` parameter. Tokens in URIs end up
+/// in logs, histories and Referer headers, so clearance reads them only
+/// from the Authorization header (RFC 6750 2.3 lets servers refuse the
+/// query method).
+inline constexpr std::string_view token_in_query =
+    "send the token in the Authorization header, not the query";
+} // namespace bearer_refusal
+
+/// The kind of credentials read by `jwt_authenticator`: bearer tokens in
+/// the Authorization header. Name it in `clearance::accepts<...>`.
+struct bearer_tokens {};
+
+/// The kind of credentials read by `api_key_authenticator`: API keys in
+/// a header of their own. Name it in `clearance::accepts<...>`.
+struct api_keys {};
+
+/// The kind of credentials an authenticator reads, which routes name in
+/// `clearance::accepts<...>`: `A::credential_kind` when `A` declares
+/// one, else `A` itself.
+template <class A>
+struct credential_kind_of {
+    using type = A;
+};
+
+template <class A>
+requires requires {
+    typename A::credential_kind;
+}
+struct credential_kind_of<A> {
+    using type = typename A::credential_kind;
+};
+
+/// `credential_kind_of<A>::type`.
+template <class A>
+using credential_kind_t = typename credential_kind_of<A>::type;
 
 namespace detail {
 
@@ -106,15 +154,55 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+// Whether the query of `target` has a parameter whose name, once
+// percent-decoded, is `name`. Only names are decoded, and only to
+// compare; nothing is allocated.
+constexpr bool query_has_parameter(std::string_view target,
+                                   std::string_view name) noexcept {
+    auto question = target.find('?');
+    if (question == std::string_view::npos)
+        return false;
+    auto query = target.substr(question + 1);
+    while (true) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        auto key = pair.substr(0, pair.find('='));
+        std::size_t at = 0;
+        bool same = true;
+        for (std::size_t i = 0; same && i < key.size(); ++i, ++at) {
+            char c = key[i];
+            if (c == '%' && i + 2 < key.size() && hex_value(key[i + 1]) >= 0 &&
+                hex_value(key[i + 2]) >= 0) {
+                c = static_cast<char>(hex_value(key[i + 1]) * 16 +
+                                      hex_value(key[i + 2]));
+                i += 2;
+            }
+            same = at < name.size() && c == name[at];
+        }
+        if (same && at == name.size())
+            return true;
+        if (amp == std::string_view::npos)
+            return false;
+        query.remove_prefix(amp + 1);
+    }
+}
+
 } // namespace detail
 
 /// Reads the bearer token of `r` (RFC 6750 2.1): the scheme is matched
 /// case-insensitively, the token must be b64token syntax ("=" only as
 /// trailing padding), and more than one Authorization header is
-/// malformed.
+/// malformed. A token in the query (an `access_token` parameter) is
+/// malformed too, with or without one in the header: clearance reads
+/// tokens from the header only.
 inline bearer_credentials read_bearer(request const& r) {
     using boost::beast::http::field;
     auto [first, last] = r.equal_range(field::authorization);
+    if (detail::query_has_parameter(r.target(), "access_token"))
+        return {bearer_credentials::kind::malformed,
+                {},
+                first == last ? bearer_refusal::token_in_query
+                              : bearer_refusal::token_in_header_and_query};
     if (first == last)
         return {};
     if (std::next(first) != last)

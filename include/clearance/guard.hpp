@@ -193,10 +193,20 @@ struct route_facts_of<Policy, Loaders, Route, type_list<Args...>, Result> {
          ... + 0);
     static constexpr std::size_t hidden_markers =
         ((kind_of<Args> == parameter_kind::hidden_marker) + ... + 0);
+    static constexpr std::size_t credentials_markers =
+        ((kind_of<Args> == parameter_kind::credentials_marker) + ... + 0);
     static constexpr bool declares_access = public_markers + requirements != 0;
     static constexpr bool consistent =
         (public_markers == 0 || (public_markers == 1 && requirements == 0)) &&
-        hidden_markers <= 1;
+        hidden_markers <= 1 && credentials_markers <= 1;
+    static constexpr bool credentials_checked =
+        credentials_markers == 0 ||
+        ((kind_of<Args> == parameter_kind::authenticated ||
+          kind_of<Args> == parameter_kind::permissions ||
+          kind_of<Args> == parameter_kind::scopes ||
+          kind_of<Args> == parameter_kind::owned ||
+          kind_of<Args> == parameter_kind::collection) ||
+         ...);
     static constexpr bool hidden_guarded =
         hidden_markers == 0 || public_markers == 0;
     static constexpr bool returns_response =
@@ -285,6 +295,8 @@ constexpr auto first_route_violation() {
         return broken<F, rules::hidden_route_is_guarded>{};
     else if constexpr (!F::consistent)
         return broken<F, rules::route_access_is_consistent>{};
+    else if constexpr (!F::credentials_checked)
+        return broken<F, rules::accepted_credentials_are_checked>{};
     else if constexpr (!F::returns_response)
         return broken<F, rules::handler_returns_response>{};
     else if constexpr (!F::template_ok)
@@ -382,6 +394,19 @@ constexpr bool admitted_by(peer_address const& client) noexcept {
         return true;
 }
 
+// The kinds named by a handler's accepts<...> marker, or void.
+template <class Arguments>
+struct accepted_kinds {
+    using type = void;
+};
+template <class... Ks, class... Rest>
+struct accepted_kinds<type_list<accepts<Ks...>, Rest...>> {
+    using type = type_list<Ks...>;
+};
+template <class First, class... Rest>
+struct accepted_kinds<type_list<First, Rest...>>
+    : accepted_kinds<type_list<Rest...>> {};
+
 template <class Policy, class Route, class Arguments>
 struct route_analysis_of;
 
@@ -405,6 +430,11 @@ struct route_analysis_of<Policy, Route, type_list<Args...>> {
 
     static constexpr bool network_restricted =
         ((kind_of<Args> == parameter_kind::network) || ...);
+
+    /// The kinds of credentials the route accepts, as a `type_list`, or
+    /// void when it accepts every kind the service reads.
+    using accepted_credentials =
+        typename accepted_kinds<type_list<Args...>>::type;
 
     /// Whether `client` satisfies every network requirement.
     static constexpr bool admits(peer_address const& client) noexcept {
@@ -692,7 +722,8 @@ struct guard {
             using arg = typename std::tuple_element_t<N, tuple>::value_type;
             constexpr auto kind = kind_of<arg>;
             if constexpr (kind == parameter_kind::public_marker ||
-                          kind == parameter_kind::hidden_marker)
+                          kind == parameter_kind::hidden_marker ||
+                          kind == parameter_kind::credentials_marker)
                 std::get<N>(slots).emplace(access::make<arg>());
             else if constexpr (kind == parameter_kind::authenticated ||
                                kind == parameter_kind::permissions ||

@@ -905,6 +905,9 @@ inline std::vector<jwt_key> read_jwks(std::filesystem::path const& file) {
 template <class Policy>
 class jwt_authenticator {
 public:
+    /// Routes name this kind in `clearance::accepts<...>`.
+    using credential_kind = bearer_tokens;
+
     /// Throws `std::invalid_argument`, naming the key and the problem,
     /// if there is no key, both `secret` and `keys` are set, an HS256
     /// secret is shorter than 32 bytes or holds a PEM key, a public key
@@ -956,7 +959,9 @@ public:
         case bearer_credentials::kind::absent:
             return authentication::none();
         case bearer_credentials::kind::malformed:
-            return authentication::malformed(jwt_refusal::malformed_header);
+            return authentication::malformed(bearer.description.empty()
+                                                 ? jwt_refusal::malformed_header
+                                                 : bearer.description);
         case bearer_credentials::kind::present:
             break;
         }

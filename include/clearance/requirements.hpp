@@ -48,6 +48,32 @@ class hidden {
     hidden() = default;
 };
 
+/// Restricts the credentials a route accepts to the kinds `Kinds`, such
+/// as `clearance::api_keys` or `clearance::bearer_tokens` (see
+/// `clearance::credential_kind_t`). When the service's authenticator
+/// combines several with `clearance::any_of`, only those of these kinds
+/// are asked on this route: a caller presenting another kind is answered
+/// as one that sent no credentials. Combine it with the route's
+/// requirements; the service checks at compile time that its
+/// authenticator reads every kind named:
+///
+///   response run_report(clearance::accepts<clearance::api_keys>,
+///                       clearance::scoped<reports_read> caller);
+template <class... Kinds>
+class accepts {
+    static_assert(sizeof...(Kinds) > 0,
+                  "clearance: accepts<> needs at least one kind of "
+                  "credentials, such as clearance::api_keys");
+
+public:
+    /// The kinds of credentials accepted.
+    using kinds = detail::type_list<Kinds...>;
+
+private:
+    friend class detail::access;
+    accepts() = default;
+};
+
 /// Requires a successfully authenticated principal, with no particular
 /// permission.
 class authenticated {

@@ -76,6 +76,9 @@ CLEARANCE_DETAIL_RULE(route_access_is_consistent);
 /// A hidden route is not public: hiding needs requirements to hide
 /// behind.
 CLEARANCE_DETAIL_RULE(hidden_route_is_guarded);
+/// A route that names the credentials it accepts with `accepts<...>`
+/// authenticates: it has a requirement that needs a principal.
+CLEARANCE_DETAIL_RULE(accepted_credentials_are_checked);
 /// A handler returns a `clearance::response`.
 CLEARANCE_DETAIL_RULE(handler_returns_response);
 /// A path template starts with "/", has no empty segment, and writes
@@ -116,6 +119,9 @@ CLEARANCE_DETAIL_PAIR_RULE(bypass_role_is_in_policy);
 
 // Rules of a service; `Route` and `Subject` are two of its routes.
 
+/// Every kind of credentials a route names in `accepts<...>` is read by
+/// the service's authenticator; `Subject` is the route.
+CLEARANCE_DETAIL_RULE(accepted_credentials_are_read);
 /// No two routes have the same method and path template.
 CLEARANCE_DETAIL_PAIR_RULE(routes_are_unique);
 /// No request path matches two templates under the same method, such as

@@ -19,6 +19,7 @@
 //
 // HEAD is served by the GET route, through its guard, without a body.
 
+#include <clearance/any_of.hpp>
 #include <clearance/audit.hpp>
 #include <clearance/authentication.hpp>
 #include <clearance/context.hpp>
@@ -185,6 +186,46 @@ inline bool is_valid_realm(std::string_view realm) noexcept {
     return true;
 }
 
+// Whether the authenticator `Auth` reads credentials of kind `Kind`.
+template <class Auth, class Kind>
+struct reads_kind : std::is_same<credential_kind_t<Auth>, Kind> {};
+
+template <class... Alternatives, class Kind>
+struct reads_kind<any_of_authenticator<Alternatives...>, Kind>
+    : std::bool_constant<(
+          std::is_same_v<credential_kind_t<Alternatives>, Kind> || ...)> {};
+
+// Whether `Auth` reads every kind of `Accepted`, a route's accepted
+// credentials (void: any).
+template <class Auth, class Accepted>
+inline constexpr bool reads_accepted = true;
+
+template <class Auth, class... Kinds>
+inline constexpr bool reads_accepted<Auth, type_list<Kinds...>> =
+    (reads_kind<Auth, Kinds>::value && ...);
+
+// Authenticates `r` with the alternatives of `auth` that a route with
+// accepted credentials `Accepted` (void: any) allows.
+template <class Accepted, class Auth>
+authentication authenticate_accepting(Auth const& auth, request const& r) {
+    if constexpr (std::is_void_v<Accepted>)
+        return auth.authenticate(r);
+    else
+        return [&]<class... Kinds>(type_list<Kinds...>) {
+            if constexpr (requires {
+                              auth.template authenticate_only<Kinds...>(r);
+                          })
+                return auth.template authenticate_only<Kinds...>(r);
+            else
+                return auth.authenticate(r);
+        }(Accepted{});
+}
+
+// One address per set of accepted credentials, to tell which set a
+// cached authentication was made for.
+template <class Accepted>
+inline constexpr char accepted_key = 0;
+
 } // namespace detail
 
 /// What documentation tools and compile-time queries know about one
@@ -320,11 +361,41 @@ template <class Policy, Authenticator Auth, class Loaders, class... Routes>
 class service {
     using facts = detail::service_facts<Policy, Loaders, Routes...>;
 
+    // Whether the authenticator reads what each route accepts; asked only
+    // of routes that break no other rule.
+    struct credential_facts {
+        template <class Route>
+        struct readable : std::bool_constant<detail::reads_accepted<
+                              Auth, typename detail::analysis_of<
+                                        Policy, Route>::accepted_credentials>> {
+        };
+
+        static constexpr auto first_violation() {
+            if constexpr (!std::is_same_v<typename facts::violation,
+                                          rules::none>) {
+                return rules::none{};
+            } else {
+                using unread = typename detail::first_failing<
+                    readable, detail::type_list<Routes...>>::type;
+                if constexpr (std::is_void_v<unread>)
+                    return rules::none{};
+                else
+                    return rules::accepted_credentials_are_read<
+                        detail::route_label<unread::verb,
+                                            unread::path_template>(),
+                        false>{};
+            }
+        }
+
+        using violation = decltype(first_violation());
+    };
+
 public:
     /// Whether every rule holds. When one does not, the build has
     /// already stopped with exactly one error naming it.
     static constexpr bool well_formed =
-        detail::report<typename facts::violation>();
+        detail::report<typename facts::violation>() &&
+        detail::report<typename credential_facts::violation>();
     static_assert(well_formed || true);
 
     using policy_type = Policy;
@@ -518,11 +589,20 @@ private:
         peer_address client;
         std::optional<authentication> auth;
         trace& notes;
+        // The credentials `auth` was made for (see detail::accepted_key).
+        void const* auth_kinds = nullptr;
     };
 
+    // Authenticates with the credentials that `Accepted` allows (void:
+    // any), at most once per set of kinds and request.
+    template <class Accepted = void>
     authentication const& authenticate(exchange& x) const {
-        if (!x.auth)
-            x.auth = authenticator_.authenticate(x.req);
+        constexpr void const* kinds = &detail::accepted_key<Accepted>;
+        if (!x.auth || x.auth_kinds != kinds) {
+            x.auth =
+                detail::authenticate_accepting<Accepted>(authenticator_, x.req);
+            x.auth_kinds = kinds;
+        }
         return *x.auth;
     }
 
@@ -545,7 +625,9 @@ private:
             return analysis::admits(x.client);
         else
             return analysis::admits(x.client) &&
-                   permitted<analysis>(authenticate(x));
+                   permitted<analysis>(
+                       authenticate<typename analysis::accepted_credentials>(
+                           x));
     }
 
     std::string_view allowed_origin(request const& req) const {
@@ -594,7 +676,8 @@ private:
             t.rule = "forwarded";
             return error_response(http_status::bad_request);
         }
-        exchange x{req, peer, std::move(*target), *client, std::nullopt, t};
+        exchange x{req, peer,   std::move(*target), *client, std::nullopt,
+                   t,   nullptr};
         if (options_.audit)
             t.path = x.target.path;
         method wanted =
@@ -790,7 +873,8 @@ private:
             return error_response(http_status::forbidden);
         }
         if constexpr (analysis::needs_principal) {
-            auto const& auth = authenticate(x);
+            auto const& auth =
+                authenticate<typename analysis::accepted_credentials>(x);
             if (auth.result != authentication::outcome::authenticated)
                 return refuse_credentials(auth, x.notes);
             context.principal = &auth.who;

@@ -67,6 +67,7 @@ struct handler_signature<F, true> : callable_traits<F> {};
 enum class parameter_kind {
     public_marker,
     hidden_marker,
+    credentials_marker,
     network,
     authenticated,
     permissions,
@@ -93,6 +94,10 @@ struct classify<from_network<Ns...>> {
 template <>
 struct classify<hidden> {
     static constexpr parameter_kind kind = parameter_kind::hidden_marker;
+};
+template <class... Ks>
+struct classify<accepts<Ks...>> {
+    static constexpr parameter_kind kind = parameter_kind::credentials_marker;
 };
 template <>
 struct classify<authenticated> {

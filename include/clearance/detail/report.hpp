@@ -75,6 +75,20 @@ constexpr bool report() {
                           "clearance: the route is marked clearance::hidden "
                           "and clearance::public_route; a public route "
                           "cannot be hidden: remove one of the two");
+        else if constexpr (rule == "accepted_credentials_are_checked")
+            static_assert(V::satisfied,
+                          "clearance: the route names the credentials it "
+                          "accepts with clearance::accepts<...> but "
+                          "authenticates no one; add a requirement such as "
+                          "clearance::authenticated or granted<...>, or "
+                          "remove accepts<...>");
+        else if constexpr (rule == "accepted_credentials_are_read")
+            static_assert(V::satisfied,
+                          "clearance: the route accepts a kind of "
+                          "credentials that the service's authenticator "
+                          "does not read; add an authenticator of that kind "
+                          "with clearance::any_of(...), or name a kind it "
+                          "reads in clearance::accepts<...>");
         else if constexpr (rule == "route_access_is_consistent")
             static_assert(V::satisfied,
                           "clearance: the route's handler is marked "
