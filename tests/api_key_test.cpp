@@ -457,3 +457,24 @@ TEST_CASE("routes accept the kinds of credentials they name", "[any_of]") {
     CHECK(call("/secret", true, false).body() == "ann");
     CHECK(call("/secret", false, true).result_int() == 404);
 }
+
+TEST_CASE("a screened request is authenticated once", "[any_of]") {
+    int calls = 0;
+    auto const service = clearance::make_service<test_policy::policy>(
+        clearance::service_options{"memo"},
+        fixed{clearance::authentication::success(named("ann")), &calls},
+        clearance::loaders(),
+        clearance::get<"/me">([](clearance::authenticated who) {
+            return subject_of(who.principal());
+        }));
+    clearance::request r{boost::beast::http::verb::get, "/me", 11};
+    r.set("Host", "localhost");
+    clearance::screening_memo memo;
+    CHECK_FALSE(service.screen(r, {}, memo).has_value());
+    CHECK(service(r, {}, memo).body() == "ann");
+    CHECK(calls == 1);
+    // Without a memo, screening and the answer each authenticate.
+    CHECK_FALSE(service.screen(r, {}).has_value());
+    CHECK(service(r, {}).body() == "ann");
+    CHECK(calls == 3);
+}

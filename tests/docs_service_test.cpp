@@ -33,8 +33,8 @@ public:
         options.port = 0;
         options.threads = 2;
         options.handle_signals = false;
-        server_ =
-            std::make_unique<server_type>(handler{&app_}, std::move(options));
+        server_ = std::make_unique<server_type>(
+            docs_service::server_handler{&app_}, std::move(options));
         thread_ = std::thread([this] { server_->run(); });
     }
 
@@ -52,19 +52,9 @@ public:
     }
 
 private:
-    struct handler {
-        docs_service::application const* app;
-        clearance::response operator()(clearance::request&& req,
-                                       clearance::peer_address const& peer) {
-            return (*app)(req, peer);
-        }
-        std::optional<clearance::response>
-        screen(clearance::request const& req,
-               clearance::peer_address const& peer) {
-            return app->screen(req, peer);
-        }
-    };
-    using server_type = clearance::server<handler>;
+    // The server keeps what screening verified for the answer.
+    static_assert(clearance::RemembersScreening<docs_service::server_handler>);
+    using server_type = clearance::server<docs_service::server_handler>;
 
     docs_service::store data_;
     docs_service::application app_;

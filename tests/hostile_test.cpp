@@ -102,8 +102,7 @@ public:
         clearance::server_options options = local_options())
         : data_(":memory:")
         , app_(data_, std::string(docs_service::development_key))
-        , server_(screened<docs_service::application>{&app_},
-                  std::move(options)) {}
+        , server_(docs_service::server_handler{&app_}, std::move(options)) {}
 
     std::uint16_t port() const { return server_.port(); }
 
@@ -114,7 +113,7 @@ public:
 private:
     docs_service::store data_;
     docs_service::application app_;
-    background_server<screened<docs_service::application>> server_;
+    background_server<docs_service::server_handler> server_;
 };
 
 // One service for the file, with the server's default limits.

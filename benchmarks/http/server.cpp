@@ -402,6 +402,21 @@ struct screening_handler {
     screen(clearance::request const& req, clearance::peer_address const& peer) {
         return service->screen(req, peer);
     }
+
+    // Screening keeps the verified token for the answer.
+    using screening_memo = clearance::screening_memo;
+
+    clearance::response operator()(clearance::request&& req,
+                                   clearance::peer_address const& peer,
+                                   screening_memo& memo) {
+        return (*service)(req, peer, memo);
+    }
+
+    std::optional<clearance::response>
+    screen(clearance::request const& req, clearance::peer_address const& peer,
+           screening_memo& memo) {
+        return service->screen(req, peer, memo);
+    }
 };
 
 struct plain_handler {

@@ -240,10 +240,18 @@ application::operator()(clearance::request const& req,
     return impl_->service(req, peer);
 }
 
+clearance::response
+application::operator()(clearance::request const& req,
+                        clearance::peer_address const& peer,
+                        clearance::screening_memo& memo) const {
+    return impl_->service(req, peer, memo);
+}
+
 std::optional<clearance::response>
 application::screen(clearance::request const& req,
-                    clearance::peer_address const& peer) const {
-    return impl_->service.screen(req, peer);
+                    clearance::peer_address const& peer,
+                    clearance::screening_memo& memo) const {
+    return impl_->service.screen(req, peer, memo);
 }
 
 std::optional<std::string> application::token_for(std::string_view name,

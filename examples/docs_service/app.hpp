@@ -7,6 +7,7 @@
 #include "store.hpp"
 
 #include <clearance/audit.hpp>
+#include <clearance/authentication.hpp>
 #include <clearance/peer.hpp>
 #include <clearance/response.hpp>
 
@@ -46,12 +47,19 @@ public:
     clearance::response operator()(clearance::request const& req,
                                    clearance::peer_address const& peer) const;
 
+    /// Answers a request that `screen` let through, with what screening
+    /// learnt in `memo`.
+    clearance::response operator()(clearance::request const& req,
+                                   clearance::peer_address const& peer,
+                                   clearance::screening_memo& memo) const;
+
     /// Runs every check that needs no request body (see
     /// `clearance::service::screen`): the server calls it before it reads
-    /// a body. Safe to call from several threads.
+    /// a body, and keeps `memo` for the answer. Safe to call from several
+    /// threads.
     std::optional<clearance::response>
-    screen(clearance::request const& req,
-           clearance::peer_address const& peer) const;
+    screen(clearance::request const& req, clearance::peer_address const& peer,
+           clearance::screening_memo& memo) const;
 
     /// A bearer token for the user named `name`, valid for `lifetime`,
     /// or nothing if there is no such user.
@@ -71,6 +79,39 @@ public:
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
+};
+
+/// An `application` as a `clearance::server` handler: each request is
+/// screened before its body is read, and the token verified then is kept
+/// for the answer.
+struct server_handler {
+    application const* app;
+
+    using screening_memo = clearance::screening_memo;
+
+    clearance::response operator()(clearance::request&& req,
+                                   clearance::peer_address const& peer) const {
+        return (*app)(req, peer);
+    }
+
+    clearance::response operator()(clearance::request&& req,
+                                   clearance::peer_address const& peer,
+                                   screening_memo& memo) const {
+        return (*app)(req, peer, memo);
+    }
+
+    std::optional<clearance::response>
+    screen(clearance::request const& req,
+           clearance::peer_address const& peer) const {
+        screening_memo memo;
+        return app->screen(req, peer, memo);
+    }
+
+    std::optional<clearance::response>
+    screen(clearance::request const& req, clearance::peer_address const& peer,
+           screening_memo& memo) const {
+        return app->screen(req, peer, memo);
+    }
 };
 
 } // namespace docs_service

@@ -116,22 +116,6 @@ std::string signing_key() {
     return std::string(docs_service::development_key);
 }
 
-// The server calls `screen` after reading a request's header and before
-// its body, so that refused clients never make it read one.
-struct handler {
-    docs_service::application const* app;
-
-    clearance::response operator()(clearance::request&& req,
-                                   clearance::peer_address const& peer) {
-        return (*app)(req, peer);
-    }
-
-    std::optional<clearance::response>
-    screen(clearance::request const& req, clearance::peer_address const& peer) {
-        return app->screen(req, peer);
-    }
-};
-
 // Writes every access decision as one JSON object per line to `path`,
 // through spdlog's thread-safe file sink. Opening the file is checked
 // here, at start-up.
@@ -182,7 +166,7 @@ int serve(command_line const& line) {
     options.address = option(line, "address", "127.0.0.1");
     options.port = *port;
     options.threads = *threads;
-    clearance::server server(handler{&app}, options);
+    clearance::server server(docs_service::server_handler{&app}, options);
 
     auto base =
         "http://" + options.address + ":" + std::to_string(server.port());

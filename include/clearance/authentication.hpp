@@ -60,6 +60,25 @@ struct authentication {
     }
 };
 
+namespace detail {
+template <class Policy, class Auth, class Loaders>
+class service_core;
+} // namespace detail
+
+/// What screening a request learnt that its answer can use: the
+/// authentications already made, so that a token is verified once per
+/// request. Opaque; made empty, filled by `service::screen(req, peer,
+/// memo)` and read by `service::operator()(req, peer, memo)` for the
+/// same request.
+class screening_memo {
+    template <class Policy, class Auth, class Loaders>
+    friend class detail::service_core;
+
+    std::optional<authentication> auth_;
+    // The kinds of credentials `auth_` was made for.
+    void const* kinds_ = nullptr;
+};
+
 /// Something that authenticates requests: `a.authenticate(request)`
 /// returns an `authentication`. It must be safe to call from several
 /// threads at once.

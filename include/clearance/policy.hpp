@@ -40,6 +40,7 @@
 #include <array>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
@@ -140,37 +141,6 @@ struct scopes {};
 
 namespace detail {
 
-// Position of a type in a pack, found by overload resolution against a
-// table that derives from one base per entry: one instantiation per
-// pack, whatever the number of look-ups, so large policies stay cheap to
-// compile. A type absent (or present twice) gives the pack's size.
-template <class T, std::size_t I>
-struct indexed_type {};
-
-template <class Sequence, class... Ts>
-struct index_table;
-
-template <std::size_t... I, class... Ts>
-struct index_table<std::index_sequence<I...>, Ts...> : indexed_type<Ts, I>... {
-};
-
-template <class T, std::size_t I>
-constexpr std::size_t lookup_index(indexed_type<T, I> const*) noexcept {
-    return I;
-}
-
-template <class T>
-constexpr std::size_t lookup_index(void const*) noexcept {
-    return static_cast<std::size_t>(-1);
-}
-
-template <class T, class... Ts>
-constexpr std::size_t index_of() noexcept {
-    using table = index_table<std::index_sequence_for<Ts...>, Ts...>;
-    auto i = lookup_index<T>(static_cast<table const*>(nullptr));
-    return i == static_cast<std::size_t>(-1) ? sizeof...(Ts) : i;
-}
-
 // A fixed string holding the text of a constexpr string_view.
 template <auto const& Text>
 constexpr auto as_fixed() {
@@ -180,51 +150,92 @@ constexpr auto as_fixed() {
     return out;
 }
 
+// A 64-bit FNV-1a key of a name, so that sorting compares integers
+// rather than strings.
+constexpr std::uint64_t name_key_of(std::string_view text) noexcept {
+    std::uint64_t key = 14695981039346656037ULL;
+    for (char c : text) {
+        key ^= static_cast<unsigned char>(c);
+        key *= 1099511628211ULL;
+    }
+    return key;
+}
+
+// Computed once per permission type, however many roles grant it.
+template <class P>
+inline constexpr std::uint64_t permission_key = name_key_of(P::name);
+
+template <class P>
+inline constexpr std::uint64_t
+    permission_type_key = name_key_of(type_name<P>());
+
 struct granted_entry {
     std::string_view name;
     std::string_view type;
+    std::uint64_t name_key = 0;
+    std::uint64_t type_key = 0;
 };
 
 // The permissions the roles grant, numbered by name in sorted order.
-// Built with constexpr sorting rather than type-level deduplication, so
-// that the cost grows as n log n in the number of grants.
+// Built with constexpr sorting of integer keys rather than type-level
+// deduplication or string comparison, so that the cost grows as n log n
+// in the number of grants, however many roles share a permission.
 template <class... Roles>
 struct permission_table {
     static constexpr std::size_t grant_count = sum_of(
         {decltype(boost::hana::length(Roles::granted::types))::value...});
 
+    // Every grant, grouped by name key, then by type key.
     static constexpr std::array<granted_entry, grant_count> sorted = [] {
         std::array<granted_entry, grant_count> all{};
         std::size_t at = 0;
         auto add = [&](auto types) {
             boost::hana::unpack(types, [&](auto... p) {
-                ((all[at++] = {decltype(p)::type::name,
-                               type_name<typename decltype(p)::type>()}),
+                ((all[at++] =
+                      {decltype(p)::type::name,
+                       type_name<typename decltype(p)::type>(),
+                       permission_key<typename decltype(p)::type>,
+                       permission_type_key<typename decltype(p)::type>}),
                  ...);
             });
         };
         [[maybe_unused]] int const each[] = {
             0, (add(Roles::granted::types), 0)...};
         std::sort(all.begin(), all.end(), [](auto const& a, auto const& b) {
-            return a.name != b.name ? a.name < b.name : a.type < b.type;
+            return a.name_key != b.name_key ? a.name_key < b.name_key
+                                            : a.type_key < b.type_key;
         });
         return all;
     }();
 
+    // Two different names with one key would be taken for one
+    // permission; they sort next to each other, so one pass finds them.
+    static constexpr bool keys_distinct = [] {
+        for (std::size_t i = 1; i < grant_count; ++i)
+            if (sorted[i].name_key == sorted[i - 1].name_key &&
+                sorted[i].name != sorted[i - 1].name)
+                return false;
+        return true;
+    }();
+    static_assert(keys_distinct,
+                  "clearance: two permission names of the policy have the "
+                  "same 64-bit key; rename one of them");
+
     static constexpr std::size_t size = [] {
         std::size_t n = 0;
         for (std::size_t i = 0; i < grant_count; ++i)
-            n += i == 0 || sorted[i].name != sorted[i - 1].name;
+            n += i == 0 || sorted[i].name_key != sorted[i - 1].name_key;
         return n;
     }();
 
-    /// Permission names, in the order of their bits.
+    /// Permission names, in the order of their bits: sorted by name.
     static constexpr std::array<std::string_view, size> names = [] {
         std::array<std::string_view, size> out{};
         std::size_t n = 0;
         for (std::size_t i = 0; i < grant_count; ++i)
-            if (i == 0 || sorted[i].name != sorted[i - 1].name)
+            if (i == 0 || sorted[i].name_key != sorted[i - 1].name_key)
                 out[n++] = sorted[i].name;
+        std::sort(out.begin(), out.end());
         return out;
     }();
 
@@ -245,8 +256,9 @@ struct permission_table {
     /// A name granted through two different types, or empty.
     static constexpr std::string_view twin_name = [] {
         for (std::size_t i = 1; i < grant_count; ++i)
-            if (sorted[i].name == sorted[i - 1].name &&
-                sorted[i].type != sorted[i - 1].type)
+            if (sorted[i].name_key == sorted[i - 1].name_key &&
+                (sorted[i].type_key != sorted[i - 1].type_key ||
+                 sorted[i].type != sorted[i - 1].type))
                 return sorted[i].name;
         return std::string_view{};
     }();

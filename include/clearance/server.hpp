@@ -195,7 +195,34 @@ concept ScreeningHandler = ServerHandler<Handler> &&
     { h.screen(r, p) } -> std::same_as<std::optional<response>>;
 };
 
+/// Satisfied by a `ScreeningHandler` that keeps what screening learnt
+/// for the answer, so that work such as verifying a token is done once
+/// per request: it has a default-constructible member type
+/// `screening_memo`, `handler.screen(req, peer, memo)` and
+/// `handler(std::move(req), peer, memo)`. The server makes one memo per
+/// request and passes it to both. `clearance::service` is one.
+template <class Handler>
+concept RemembersScreening = ScreeningHandler<Handler> &&
+    std::default_initializable<typename Handler::screening_memo> &&
+    requires(Handler& h, request const& r, request&& body,
+             peer_address const& p, typename Handler::screening_memo& m) {
+    { h.screen(r, p, m) } -> std::same_as<std::optional<response>>;
+    { h(std::move(body), p, m) } -> std::same_as<response>;
+};
+
 namespace detail {
+
+// What a server keeps of screening for the answer: the handler's memo,
+// or nothing.
+template <class Handler>
+struct memo_of {
+    struct type {};
+};
+
+template <RemembersScreening Handler>
+struct memo_of<Handler> {
+    using type = typename Handler::screening_memo;
+};
 
 // Whether a handler looks as if it meant to screen requests: it has a
 // member named screen, or one callable with a request header and a
@@ -567,7 +594,13 @@ private:
         bool keep_alive = parser_->is_done() && header.keep_alive();
         std::optional<response> answer;
         try {
-            answer = owner_.handler_.screen(header, std::as_const(peer_));
+            if constexpr (RemembersScreening<Handler>) {
+                memo_ = {};
+                answer =
+                    owner_.handler_.screen(header, std::as_const(peer_), memo_);
+            } else {
+                answer = owner_.handler_.screen(header, std::as_const(peer_));
+            }
             if (!answer) {
                 return false;
             }
@@ -683,7 +716,12 @@ private:
         bool keep_alive = req.keep_alive();
         response res;
         try {
-            res = owner_.handler_(std::move(req), std::as_const(peer_));
+            if constexpr (RemembersScreening<Handler>) {
+                res = owner_.handler_(std::move(req), std::as_const(peer_),
+                                      memo_);
+            } else {
+                res = owner_.handler_(std::move(req), std::as_const(peer_));
+            }
             keep_alive = keep_alive && !closes(res);
             frame(res, version, head);
         } catch (...) {
@@ -785,6 +823,8 @@ private:
         boost::beast::http::request_parser<boost::beast::http::string_body>>
         parser_;
     response response_;
+    // What screening the request being read learnt for its answer.
+    [[no_unique_address]] typename detail::memo_of<Handler>::type memo_;
     peer_address const peer_;
     // When the request being read began: its first byte, or for the
     // first request the connection's acceptance.

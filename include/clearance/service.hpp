@@ -36,6 +36,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -136,17 +137,6 @@ inline std::string allow_header(unsigned methods) {
         allow += name;
     }
     return allow;
-}
-
-// Calls `f` on each element of `t` in order until it returns true.
-// Written as recursion rather than a fold: compilers limit how many
-// operands a fold may have, and services may have hundreds of routes.
-template <std::size_t I = 0, class Tuple, class F>
-bool until_true(Tuple const& t, F& f) {
-    if constexpr (I == std::tuple_size_v<Tuple>)
-        return false;
-    else
-        return f(std::get<I>(t)) || until_true<I + 1>(t, f);
 }
 
 // A request id a client may choose: letters, digits and "-_.:".
@@ -262,13 +252,155 @@ constexpr bool templates_overlap(std::span<segment const> a,
     return true;
 }
 
+// Two routes in conflict: positions in declaration order, `first`
+// before `second`, and whether their templates are equal or only
+// overlap. `second` is the number of routes when there is none.
+struct route_conflict {
+    std::size_t first = 0, second = 0;
+    bool equal = false;
+};
+
+// Finds the conflict whose `second` route comes first (then whose
+// `first` does) among N routes, without comparing every pair. Two
+// templates can only match one path if they have the same method and
+// number of segments, and then only through the segments that are
+// literal in both. So routes are grouped by method, segment count and
+// which segments are parameters; for each pair of groups that could
+// clash, their routes are sorted by the keys of the segments literal in
+// both, and only routes with equal keys are compared. Services have few
+// groups, so the cost grows as n log n rather than n squared, which
+// keeps large services within the compilers' constexpr limits.
+template <std::size_t N, std::size_t MaxSegments>
+constexpr route_conflict
+find_route_conflict(std::array<method, N> const& verbs,
+                    std::array<std::string_view, N> const& templates,
+                    std::array<std::span<segment const>, N> const& segments) {
+    route_conflict best{N, N, false};
+    // Keeps the conflict (a, b) if it is one and comes before the best.
+    auto consider = [&](std::size_t a, std::size_t b) {
+        if (a > b)
+            std::swap(a, b);
+        if (b > best.second || (b == best.second && a >= best.first))
+            return true;
+        if (!templates_overlap(segments[a], segments[b]))
+            return false;
+        best = {a, b, templates[a] == templates[b]};
+        return true;
+    };
+    if constexpr (MaxSegments > 64) {
+        // Masks do not fit: compare every pair.
+        for (std::size_t j = 0; j < N; ++j)
+            for (std::size_t i = 0; i < j; ++i)
+                if (verbs[i] == verbs[j])
+                    consider(i, j);
+        return best;
+    } else {
+        std::array<std::uint64_t, N> masks{};
+        std::array<std::array<std::uint64_t, MaxSegments + 1>, N> keys{};
+        for (std::size_t i = 0; i < N; ++i)
+            for (std::size_t p = 0; p < segments[i].size(); ++p) {
+                if (segments[i][p].parameter)
+                    masks[i] |= std::uint64_t{1} << p;
+                else
+                    keys[i][p] = name_key_of(segments[i][p].text);
+            }
+        auto shape_less = [&](std::size_t a, std::size_t b) {
+            if (verbs[a] != verbs[b])
+                return verbs[a] < verbs[b];
+            if (segments[a].size() != segments[b].size())
+                return segments[a].size() < segments[b].size();
+            return masks[a] < masks[b];
+        };
+        auto same_class = [&](std::size_t a, std::size_t b) {
+            return verbs[a] == verbs[b] &&
+                   segments[a].size() == segments[b].size();
+        };
+        std::array<std::size_t, N> order{};
+        for (std::size_t i = 0; i < N; ++i)
+            order[i] = i;
+        std::sort(order.begin(), order.end(), shape_less);
+
+        std::array<std::size_t, N> list{};
+        std::array<bool, N> from_second{};
+        for (std::size_t g1 = 0; g1 < N;) {
+            std::size_t e1 = g1 + 1;
+            while (e1 < N && masks[order[e1]] == masks[order[g1]] &&
+                   same_class(order[e1], order[g1]))
+                ++e1;
+            for (std::size_t g2 = g1;
+                 g2 < N && same_class(order[g2], order[g1]);) {
+                std::size_t e2 = g2 + 1;
+                while (e2 < N && masks[order[e2]] == masks[order[g2]] &&
+                       same_class(order[e2], order[g2]))
+                    ++e2;
+                // The segments literal in both groups.
+                std::uint64_t literal = ~(masks[order[g1]] | masks[order[g2]]);
+                std::size_t n = 0;
+                for (std::size_t k = g1; k < e1; ++k, ++n) {
+                    list[n] = order[k];
+                    from_second[list[n]] = false;
+                }
+                if (g2 != g1)
+                    for (std::size_t k = g2; k < e2; ++k, ++n) {
+                        list[n] = order[k];
+                        from_second[list[n]] = true;
+                    }
+                auto size = segments[order[g1]].size();
+                auto key_less = [&](std::size_t a, std::size_t b) {
+                    for (std::size_t p = 0; p < size; ++p)
+                        if (((literal >> p) & 1U) && keys[a][p] != keys[b][p])
+                            return keys[a][p] < keys[b][p];
+                    return false;
+                };
+                std::sort(list.begin(), list.begin() + n, key_less);
+                // Within a run of equal keys, the two earliest routes
+                // (one of each group when the groups differ) are the
+                // best conflict; a run whose keys collided without equal
+                // text is searched in full.
+                for (std::size_t r = 0; r < n;) {
+                    std::size_t end = r + 1;
+                    while (end < n && !key_less(list[r], list[end]))
+                        ++end;
+                    if (end - r > 1) {
+                        std::size_t a = N, b = N;
+                        for (std::size_t k = r; k < end; ++k) {
+                            auto i = list[k];
+                            if (g1 == g2) {
+                                if (i < a) {
+                                    b = a;
+                                    a = i;
+                                } else if (i < b) {
+                                    b = i;
+                                }
+                            } else if (from_second[i]) {
+                                b = i < b ? i : b;
+                            } else {
+                                a = i < a ? i : a;
+                            }
+                        }
+                        if (a < N && b < N && !consider(a, b))
+                            for (std::size_t x = r; x < end; ++x)
+                                for (std::size_t y = x + 1; y < end; ++y)
+                                    if (g1 == g2 || from_second[list[x]] !=
+                                                        from_second[list[y]])
+                                        consider(list[x], list[y]);
+                    }
+                    r = end;
+                }
+                g2 = e2;
+            }
+            g1 = e1;
+        }
+        return best;
+    }
+}
+
 template <class Policy, class Loaders, class... Routes>
 struct service_facts {
     static constexpr std::size_t count = sizeof...(Routes);
-    using route_list = std::tuple<Routes...>;
 
     template <std::size_t I>
-    using route_at = std::tuple_element_t<I, route_list>;
+    using route_at = type_at<I, Routes...>;
 
     template <class Route>
     struct route_valid
@@ -282,26 +414,17 @@ struct service_facts {
         Routes::path_template.view()...};
     static constexpr std::array<std::span<segment const>, count> segments{
         std::span<segment const>{template_segments<Routes::path_template>}...};
+    static constexpr std::size_t max_segments = [] {
+        std::size_t most = 0;
+        for (auto const& s : segments)
+            most = s.size() > most ? s.size() : most;
+        return most;
+    }();
 
     // The first pair of routes in conflict, and whether they are equal
     // or only overlap.
-    struct conflict {
-        std::size_t first = count, second = count;
-        bool equal = false;
-    };
-
-    static constexpr conflict first_conflict = [] {
-        for (std::size_t j = 0; j < count; ++j)
-            for (std::size_t i = 0; i < j; ++i) {
-                if (verbs[i] != verbs[j])
-                    continue;
-                if (templates[i] == templates[j])
-                    return conflict{i, j, true};
-                if (templates_overlap(segments[i], segments[j]))
-                    return conflict{i, j, false};
-            }
-        return conflict{};
-    }();
+    static constexpr route_conflict first_conflict =
+        find_route_conflict<count, max_segments>(verbs, templates, segments);
 
     template <class A, class B>
     static constexpr auto conflict_rule() {
@@ -316,7 +439,7 @@ struct service_facts {
     static constexpr auto first_violation() {
         if constexpr (!std::is_void_v<broken_route>)
             return route_violation<Policy, Loaders, broken_route>{};
-        else if constexpr (first_conflict.first < count)
+        else if constexpr (first_conflict.second < count)
             return conflict_rule<route_at<first_conflict.first>,
                                  route_at<first_conflict.second>>();
         else
@@ -357,109 +480,22 @@ using diagnose_service =
 /// The request handler built from a policy, an authenticator, loaders
 /// and routes. It is immutable once made and safe to call from several
 /// threads at once.
-template <class Policy, Authenticator Auth, class Loaders, class... Routes>
-class service {
-    using facts = detail::service_facts<Policy, Loaders, Routes...>;
+namespace detail {
 
-    // Whether the authenticator reads what each route accepts; asked only
-    // of routes that break no other rule.
-    struct credential_facts {
-        template <class Route>
-        struct readable : std::bool_constant<detail::reads_accepted<
-                              Auth, typename detail::analysis_of<
-                                        Policy, Route>::accepted_credentials>> {
-        };
-
-        static constexpr auto first_violation() {
-            if constexpr (!std::is_same_v<typename facts::violation,
-                                          rules::none>) {
-                return rules::none{};
-            } else {
-                using unread = typename detail::first_failing<
-                    readable, detail::type_list<Routes...>>::type;
-                if constexpr (std::is_void_v<unread>)
-                    return rules::none{};
-                else
-                    return rules::accepted_credentials_are_read<
-                        detail::route_label<unread::verb,
-                                            unread::path_template>(),
-                        false>{};
-            }
-        }
-
-        using violation = decltype(first_violation());
-    };
-
+// What a service does with a request, whatever its routes: everything
+// but the route table. Routes reach it through `try_route`, one
+// function per route type, so that no function's name or body holds
+// every route.
+template <class Policy, class Auth, class Loaders>
+class service_core {
 public:
-    /// Whether every rule holds. When one does not, the build has
-    /// already stopped with exactly one error naming it.
-    static constexpr bool well_formed =
-        detail::report<typename facts::violation>() &&
-        detail::report<typename credential_facts::violation>();
-    static_assert(well_formed || true);
-
-    using policy_type = Policy;
-
-    /// The number of routes.
-    static constexpr std::size_t route_count = sizeof...(Routes);
-
-    /// Every route, in declaration order.
-    static constexpr auto routes = [] {
-        if constexpr (well_formed)
-            return std::array<route_description, route_count>{
-                detail::route_description_of<Policy, Routes>::value...};
-        else
-            return std::array<route_description, route_count>{};
-    }();
-
-    /// The position of the route with `verb` and `path_template` (as
-    /// written in the route), if there is one.
-    static constexpr std::optional<std::size_t>
-    find_route(method verb, std::string_view path_template) noexcept {
-        for (std::size_t i = 0; i < route_count; ++i)
-            if (routes[i].verb == verb &&
-                routes[i].path_template == path_template)
-                return i;
-        return std::nullopt;
-    }
-
-    /// Whether that route exists and is public.
-    static constexpr bool is_public(method verb,
-                                    std::string_view path_template) noexcept {
-        auto i = find_route(verb, path_template);
-        return i && routes[*i].is_public;
-    }
-
-    /// Whether a principal holding role `R` gets past that route's
-    /// permission checks: the route exists and is public, or `R`'s
-    /// permissions cover the route's. Scopes (carried by tokens, not
-    /// roles) and ownership rules (decided per record) are left aside.
-    template <Role R>
-    static constexpr bool can_reach(method verb,
-                                    std::string_view path_template) noexcept {
-        auto i = find_route(verb, path_template);
-        return i && reaches<R>(routes[*i]);
-    }
-
-    /// For each route, in order, whether role `R` can reach it in the
-    /// sense of `can_reach`.
-    template <Role R>
-    static constexpr std::array<bool, route_count> reachable_by() noexcept {
-        std::array<bool, route_count> out{};
-        for (std::size_t i = 0; i < route_count; ++i)
-            out[i] = reaches<R>(routes[i]);
-        return out;
-    }
-
-    /// Assembles a service. Throws `std::invalid_argument` if the realm
-    /// cannot be sent as a quoted-string.
-    service(service_options options, Auth authenticator, Loaders loaders,
-            Routes... route_list)
+    // Throws std::invalid_argument if the realm cannot be sent as a
+    // quoted-string or a trusted proxy is not an address or block.
+    service_core(service_options options, Auth authenticator, Loaders loaders)
         : options_(std::move(options))
         , authenticator_(std::move(authenticator))
-        , loaders_(std::move(loaders))
-        , routes_(std::move(route_list)...) {
-        if (!detail::is_valid_realm(options_.realm))
+        , loaders_(std::move(loaders)) {
+        if (!is_valid_realm(options_.realm))
             throw std::invalid_argument(
                 "clearance: the realm must not contain '\"', '\\' or "
                 "control characters");
@@ -473,45 +509,7 @@ public:
         }
     }
 
-    /// Answers `req`, received from `peer`. The response's version and
-    /// keep-alive follow the request's.
-    response operator()(request const& req, peer_address const& peer) const {
-        trace t;
-        response r = *dispatch(req, peer, false, t);
-        finish(req, r);
-        report(req, r, t);
-        return r;
-    }
-
-    /// Runs every check that needs no request body: target, routing,
-    /// authentication, permissions and scopes. Returns the refusal, or
-    /// nothing if the request may go on; the server calls it before it
-    /// reads the body, so that no refused client can make it read or
-    /// parse one. Owned resources are checked when the request is
-    /// answered.
-    std::optional<response> screen(request const& req,
-                                   peer_address const& peer) const {
-        trace t;
-        auto r = dispatch(req, peer, true, t);
-        if (r) {
-            finish(req, *r);
-            report(req, *r, t);
-        }
-        return r;
-    }
-
-    /// The authenticator, for tools that mint or inspect credentials.
     Auth const& authenticator() const noexcept { return authenticator_; }
-
-private:
-    template <Role R>
-    static constexpr bool reaches(route_description const& r) noexcept {
-        if constexpr (Policy::template has_role<R>)
-            return r.is_public ||
-                   Policy::template role_mask<R>.contains(r.permissions);
-        else
-            return false;
-    }
 
     // What the audit trail needs to know about how a request was
     // decided. The subject and tenant are copied only when a sink is set.
@@ -566,7 +564,7 @@ private:
         e.rule = t.rule;
         auto id = req["X-Request-Id"];
         std::string made;
-        if (!id.empty() && id.size() <= 64 && detail::is_plain_token(id)) {
+        if (!id.empty() && id.size() <= 64 && is_plain_token(id)) {
             e.request_id = id;
         } else {
             made = "clearance-" + std::to_string(requests_.next());
@@ -587,38 +585,39 @@ private:
         peer_address const& peer;
         canonical_target target;
         peer_address client;
-        std::optional<authentication> auth;
+        screening_memo& known;
         trace& notes;
-        // The credentials `auth` was made for (see detail::accepted_key).
-        void const* auth_kinds = nullptr;
     };
 
     // Authenticates with the credentials that `Accepted` allows (void:
     // any), at most once per set of kinds and request.
     template <class Accepted = void>
     authentication const& authenticate(exchange& x) const {
-        constexpr void const* kinds = &detail::accepted_key<Accepted>;
-        if (!x.auth || x.auth_kinds != kinds) {
-            x.auth =
-                detail::authenticate_accepting<Accepted>(authenticator_, x.req);
-            x.auth_kinds = kinds;
+        constexpr void const* kinds = &accepted_key<Accepted>;
+        // Kept by the kinds of credentials they were made for, so that a
+        // route accepting other kinds authenticates anew.
+        auto& known = x.known;
+        if (!known.auth_ || known.kinds_ != kinds) {
+            known.auth_ =
+                authenticate_accepting<Accepted>(authenticator_, x.req);
+            known.kinds_ = kinds;
         }
-        return *x.auth;
+        return *known.auth_;
     }
 
     // Whether the principal holds the route's permissions and scopes.
     template <class Analysis>
     static bool permitted(authentication const& auth) noexcept {
         return auth.result == authentication::outcome::authenticated &&
-               detail::contains_all<Analysis::required_permissions>(
+               contains_all<Analysis::required_permissions>(
                    auth.who.permissions) &&
-               detail::contains_all<Analysis::required_scopes>(auth.who.scopes);
+               contains_all<Analysis::required_scopes>(auth.who.scopes);
     }
 
     // A hidden route exists only for principals that may call it.
     template <class Route>
     bool visible(exchange& x) const {
-        using analysis = detail::analysis_of<Policy, Route>;
+        using analysis = analysis_of<Policy, Route>;
         if constexpr (!analysis::is_hidden)
             return true;
         else if constexpr (!analysis::needs_principal)
@@ -642,19 +641,12 @@ private:
 
     // The pipeline. With `screening`, it stops once the checks that need
     // no body have passed and returns nothing; otherwise it always
-    // returns a response.
-    std::optional<response> dispatch(request const& req,
-                                     peer_address const& peer, bool screening,
-                                     trace& t) const {
-        if constexpr (!well_formed)
-            return error_response(boost::beast::http::status::not_found);
-        else
-            return dispatch_checked(req, peer, screening, t);
-    }
-
-    std::optional<response> dispatch_checked(request const& req,
-                                             peer_address const& peer,
-                                             bool screening, trace& t) const {
+    // returns a response. `routes.try_each(*this, x, state, screening)`
+    // offers the request to each route in order (see `try_route`).
+    template <class Table>
+    std::optional<response>
+    dispatch(request const& req, peer_address const& peer, bool screening,
+             trace& t, screening_memo& known, Table const& routes) const {
         using http_status = boost::beast::http::status;
         using boost::beast::http::field;
         auto target = canonicalize_target(req.target());
@@ -662,12 +654,12 @@ private:
             t.rule = "target";
             return error_response(http_status::bad_request);
         }
-        if (!detail::has_valid_host(req)) {
+        if (!has_valid_host(req)) {
             t.rule = "host";
             return error_response(http_status::bad_request);
         }
         // Two credentials are ambiguous wherever they are sent.
-        if (detail::count_fields(req, field::authorization) > 1) {
+        if (count_fields(req, field::authorization) > 1) {
             t.rule = "authorization";
             return invalid_request();
         }
@@ -676,8 +668,7 @@ private:
             t.rule = "forwarded";
             return error_response(http_status::bad_request);
         }
-        exchange x{req, peer,   std::move(*target), *client, std::nullopt,
-                   t,   nullptr};
+        exchange x{req, peer, std::move(*target), *client, known, t};
         if (options_.audit)
             t.path = x.target.path;
         method wanted =
@@ -694,46 +685,24 @@ private:
                 preflight = asked == method::head ? method::get : asked;
         }
 
-        unsigned allowed = 0;
-        bool guarded = false;
-        bool hidden = false;
-        bool matched = false;
-        std::optional<response> result;
-        auto try_route = [&](auto const& route) {
-            using route_type = std::remove_cvref_t<decltype(route)>;
-            constexpr auto tmpl = route_type::path_template;
-            std::array<std::string_view, detail::parameter_count<tmpl>> raw;
-            if (!detail::match_template<tmpl>(x.target.path, raw))
-                return false;
-            if (!visible<route_type>(x)) {
-                hidden = true;
-                return false;
-            }
-            allowed |= detail::method_bit(route_type::verb);
-            guarded = guarded ||
-                      detail::analysis_of<Policy, route_type>::needs_principal;
-            if (preflight || route_type::verb != wanted)
-                return false;
-            matched = true;
-            t.route = route_type::path_template.view();
-            result = run(route, x, raw, screening);
-            return true;
-        };
-        detail::until_true(routes_, try_route);
-        if (matched)
-            return result;
-        if (allowed == 0) {
-            t.rule = hidden ? "hidden route" : "no route";
-            t.concealed = hidden;
+        routing state;
+        state.wanted = wanted;
+        state.preflight = preflight;
+        routes.try_each(*this, x, state, screening);
+        if (state.matched)
+            return std::move(state.result);
+        if (state.allowed == 0) {
+            t.rule = state.hidden ? "hidden route" : "no route";
+            t.concealed = state.hidden;
             return error_response(http_status::not_found);
         }
-        if (preflight && (allowed & detail::method_bit(*preflight))) {
+        if (preflight && (state.allowed & method_bit(*preflight))) {
             t.rule = "preflight";
-            return preflight_response(origin, allowed);
+            return preflight_response(origin, state.allowed);
         }
         // Which methods a guarded path serves is for authenticated
         // callers to learn.
-        if (guarded && !preflight) {
+        if (state.guarded && !preflight) {
             auto const& auth = authenticate(x);
             if (auth.result != authentication::outcome::authenticated)
                 return refuse_credentials(auth, t);
@@ -741,8 +710,45 @@ private:
         }
         t.rule = "method";
         auto r = error_response(http_status::method_not_allowed);
-        r.set(field::allow, detail::allow_header(allowed));
+        r.set(field::allow, allow_header(state.allowed));
         return r;
+    }
+
+    // What routing has learnt about the request so far.
+    struct routing {
+        method wanted = method::unknown;
+        std::optional<method> preflight;
+        // The methods of the visible routes whose template matches.
+        unsigned allowed = 0;
+        bool guarded = false;
+        bool hidden = false;
+        bool matched = false;
+        std::optional<response> result;
+    };
+
+    // Offers the request to one route: whether the route took it. Kept
+    // out of line, so that each route's code is a function of its own
+    // whose name and size do not grow with the number of routes.
+    template <class Route>
+    [[gnu::noinline]] bool try_route(Route const& route, exchange& x,
+                                     routing& state, bool screening) const {
+        constexpr auto tmpl = Route::path_template;
+        std::array<std::string_view, parameter_count<tmpl>> raw;
+        if (!match_template<tmpl>(x.target.path, raw))
+            return false;
+        if (!visible<Route>(x)) {
+            state.hidden = true;
+            return false;
+        }
+        state.allowed |= method_bit(Route::verb);
+        state.guarded =
+            state.guarded || analysis_of<Policy, Route>::needs_principal;
+        if (state.preflight || Route::verb != state.wanted)
+            return false;
+        state.matched = true;
+        x.notes.route = Route::path_template.view();
+        state.result = run(route, x, raw, screening);
+        return true;
     }
 
     response preflight_response(std::string_view origin,
@@ -750,8 +756,7 @@ private:
         using boost::beast::http::field;
         response r{boost::beast::http::status::no_content, 11};
         r.set(field::access_control_allow_origin, origin);
-        r.set(field::access_control_allow_methods,
-              detail::allow_header(allowed));
+        r.set(field::access_control_allow_methods, allow_header(allowed));
         r.set(field::access_control_allow_headers,
               options_.cors->allowed_headers);
         r.set(field::access_control_max_age,
@@ -864,7 +869,7 @@ private:
     std::optional<response> run(Route const& route, exchange& x,
                                 std::array<std::string_view, N> const& raw,
                                 bool screening) const {
-        using analysis = detail::analysis_of<Policy, Route>;
+        using analysis = analysis_of<Policy, Route>;
         using http_status = boost::beast::http::status;
         request_context context{x.req,  x.target.path, x.target.query,
                                 x.peer, x.client,      nullptr};
@@ -881,27 +886,25 @@ private:
             note_principal(x.notes, auth.who);
             // The whole role and permission decision: constant masks,
             // no allocation, no string comparison.
-            if (!detail::contains_all<analysis::required_permissions>(
+            if (!contains_all<analysis::required_permissions>(
                     auth.who.permissions)) {
                 x.notes.rule = "permission";
                 return error_response(http_status::forbidden);
             }
-            if (!detail::contains_all<analysis::required_scopes>(
-                    auth.who.scopes)) {
+            if (!contains_all<analysis::required_scopes>(auth.who.scopes)) {
                 x.notes.rule = "scope";
                 return insufficient_scope<analysis>();
             }
         }
         if (screening)
             return std::nullopt;
-        using arguments = typename detail::callable_traits<
-            typename Route::handler_type>::arguments;
-        auto outcome = [&]<class... Args>(detail::type_list<Args...>) {
-            return detail::guard::invoke<Policy>(
-                route, loaders_, context, raw,
-                std::index_sequence_for<Args...>{});
+        using arguments =
+            typename callable_traits<typename Route::handler_type>::arguments;
+        auto outcome = [&]<class... Args>(type_list<Args...>) {
+            return guard::invoke<Policy>(route, loaders_, context, raw,
+                                         std::index_sequence_for<Args...>{});
         }(arguments{});
-        if (auto* refused = std::get_if<detail::refusal>(&outcome)) {
+        if (auto* refused = std::get_if<refusal>(&outcome)) {
             x.notes.rule = refused->rule;
             x.notes.concealed = refused->concealed;
             return error_response(refused->status);
@@ -954,7 +957,7 @@ private:
                         while (!pair.empty() && pair.front() == ' ')
                             pair.remove_prefix(1);
                         if (pair.size() > 4 &&
-                            detail::iequals(pair.substr(0, 4), "for="))
+                            iequals(pair.substr(0, 4), "for="))
                             found = pair.substr(4);
                         if (semi == std::string_view::npos)
                             break;
@@ -971,7 +974,7 @@ private:
         }
         peer_address client = peer;
         for (auto node = nodes.rbegin(); node != nodes.rend(); ++node) {
-            auto address = detail::parse_forwarded_node(*node);
+            auto address = parse_forwarded_node(*node);
             if (!address)
                 return std::nullopt;
             client = *address;
@@ -981,6 +984,7 @@ private:
         return client;
     }
 
+private:
     service_options options_;
     std::vector<network> proxies_;
     // Numbers requests for the audit trail; a copied service starts anew.
@@ -994,7 +998,224 @@ private:
     mutable counter requests_;
     Auth authenticator_;
     Loaders loaders_;
-    std::tuple<Routes...> routes_;
+};
+
+// The routes of a service, each in a slot of its own: a flat table
+// rather than a std::tuple, whose recursive bases and constructor
+// constraints cost quadratic compile time and exceed the template depth
+// with hundreds of routes.
+template <std::size_t I, class Route>
+struct route_slot {
+    Route route;
+};
+
+template <class Sequence, class... Routes>
+class route_table;
+
+template <std::size_t... I, class... Routes>
+class route_table<std::index_sequence<I...>, Routes...>
+    : route_slot<I, Routes>... {
+public:
+    explicit route_table(Routes... routes)
+        : route_slot<I, Routes>{std::move(routes)}... {}
+
+    // Offers the request to each route in order until one takes it:
+    // the braced list is evaluated left to right, and is neither a fold
+    // (whose operands compilers limit) nor a recursion.
+    template <class Core, class Exchange, class Routing>
+    void try_each(Core const& core, Exchange& x, Routing& state,
+                  bool screening) const {
+        bool taken = false;
+        [[maybe_unused]] bool const each[] = {
+            false,
+            (taken = taken ||
+                     core.try_route(
+                         static_cast<route_slot<I, Routes> const&>(*this).route,
+                         x, state, screening))...};
+    }
+};
+
+} // namespace detail
+
+template <class Policy, Authenticator Auth, class Loaders, class... Routes>
+class service {
+    using facts = detail::service_facts<Policy, Loaders, Routes...>;
+    using core_type = detail::service_core<Policy, Auth, Loaders>;
+
+    // Whether the authenticator reads what each route accepts; asked only
+    // of routes that break no other rule.
+    struct credential_facts {
+        template <class Route>
+        struct readable : std::bool_constant<detail::reads_accepted<
+                              Auth, typename detail::analysis_of<
+                                        Policy, Route>::accepted_credentials>> {
+        };
+
+        static constexpr auto first_violation() {
+            if constexpr (!std::is_same_v<typename facts::violation,
+                                          rules::none>) {
+                return rules::none{};
+            } else {
+                using unread = typename detail::first_failing<
+                    readable, detail::type_list<Routes...>>::type;
+                if constexpr (std::is_void_v<unread>)
+                    return rules::none{};
+                else
+                    return rules::accepted_credentials_are_read<
+                        detail::route_label<unread::verb,
+                                            unread::path_template>(),
+                        false>{};
+            }
+        }
+
+        using violation = decltype(first_violation());
+    };
+
+public:
+    /// Whether every rule holds. When one does not, the build has
+    /// already stopped with exactly one error naming it.
+    static constexpr bool well_formed =
+        detail::report<typename facts::violation>() &&
+        detail::report<typename credential_facts::violation>();
+    static_assert(well_formed || true);
+
+    using policy_type = Policy;
+
+    /// The number of routes.
+    static constexpr std::size_t route_count = sizeof...(Routes);
+
+    /// Every route, in declaration order.
+    static constexpr auto routes = [] {
+        if constexpr (well_formed)
+            return std::array<route_description, route_count>{
+                detail::route_description_of<Policy, Routes>::value...};
+        else
+            return std::array<route_description, route_count>{};
+    }();
+
+    /// The position of the route with `verb` and `path_template` (as
+    /// written in the route), if there is one.
+    static constexpr std::optional<std::size_t>
+    find_route(method verb, std::string_view path_template) noexcept {
+        for (std::size_t i = 0; i < route_count; ++i)
+            if (routes[i].verb == verb &&
+                routes[i].path_template == path_template)
+                return i;
+        return std::nullopt;
+    }
+
+    /// Whether that route exists and is public.
+    static constexpr bool is_public(method verb,
+                                    std::string_view path_template) noexcept {
+        auto i = find_route(verb, path_template);
+        return i && routes[*i].is_public;
+    }
+
+    /// Whether a principal holding role `R` gets past that route's
+    /// permission checks: the route exists and is public, or `R`'s
+    /// permissions cover the route's. Scopes (carried by tokens, not
+    /// roles) and ownership rules (decided per record) are left aside.
+    template <Role R>
+    static constexpr bool can_reach(method verb,
+                                    std::string_view path_template) noexcept {
+        auto i = find_route(verb, path_template);
+        return i && reaches<R>(routes[*i]);
+    }
+
+    /// For each route, in order, whether role `R` can reach it in the
+    /// sense of `can_reach`.
+    template <Role R>
+    static constexpr std::array<bool, route_count> reachable_by() noexcept {
+        std::array<bool, route_count> out{};
+        for (std::size_t i = 0; i < route_count; ++i)
+            out[i] = reaches<R>(routes[i]);
+        return out;
+    }
+
+    /// Assembles a service. Throws `std::invalid_argument` if the realm
+    /// cannot be sent as a quoted-string.
+    service(service_options options, Auth authenticator, Loaders loaders,
+            Routes... route_list)
+        : core_(std::move(options), std::move(authenticator),
+                std::move(loaders))
+        , routes_(std::move(route_list)...) {}
+
+    /// What screening a request learnt that its answer can use: the
+    /// credentials already verified, so that a token is checked once per
+    /// request. A server that screens keeps one per request, from
+    /// `screen(req, peer, memo)` to `(*this)(req, peer, memo)`.
+    using screening_memo = clearance::screening_memo;
+
+    /// Answers `req`, received from `peer`. The response's version and
+    /// keep-alive follow the request's.
+    response operator()(request const& req, peer_address const& peer) const {
+        screening_memo fresh;
+        return (*this)(req, peer, fresh);
+    }
+
+    /// Answers `req` as above, reusing what `screen(req, peer, memo)`
+    /// learnt about this same request.
+    response operator()(request const& req, peer_address const& peer,
+                        screening_memo& memo) const {
+        typename core_type::trace t;
+        response r = *dispatch(req, peer, false, t, memo);
+        core_.finish(req, r);
+        core_.report(req, r, t);
+        return r;
+    }
+
+    /// Runs every check that needs no request body: target, routing,
+    /// authentication, permissions and scopes. Returns the refusal, or
+    /// nothing if the request may go on; the server calls it before it
+    /// reads the body, so that no refused client can make it read or
+    /// parse one. Owned resources are checked when the request is
+    /// answered.
+    std::optional<response> screen(request const& req,
+                                   peer_address const& peer) const {
+        screening_memo fresh;
+        return screen(req, peer, fresh);
+    }
+
+    /// Screens `req` as above, and keeps in `memo` what its answer can
+    /// reuse.
+    std::optional<response> screen(request const& req, peer_address const& peer,
+                                   screening_memo& memo) const {
+        typename core_type::trace t;
+        auto r = dispatch(req, peer, true, t, memo);
+        if (r) {
+            core_.finish(req, *r);
+            core_.report(req, *r, t);
+        }
+        return r;
+    }
+
+    /// The authenticator, for tools that mint or inspect credentials.
+    Auth const& authenticator() const noexcept { return core_.authenticator(); }
+
+private:
+    template <Role R>
+    static constexpr bool reaches(route_description const& r) noexcept {
+        if constexpr (Policy::template has_role<R>)
+            return r.is_public ||
+                   Policy::template role_mask<R>.contains(r.permissions);
+        else
+            return false;
+    }
+
+    // Answers the request, or with `screening` refuses it or lets it
+    // through; `known` holds the authentications made for it.
+    std::optional<response> dispatch(request const& req,
+                                     peer_address const& peer, bool screening,
+                                     typename core_type::trace& t,
+                                     screening_memo& known) const {
+        if constexpr (!well_formed)
+            return error_response(boost::beast::http::status::not_found);
+        else
+            return core_.dispatch(req, peer, screening, t, known, routes_);
+    }
+
+    core_type core_;
+    detail::route_table<std::index_sequence_for<Routes...>, Routes...> routes_;
 };
 
 /// Makes the service of `Policy` from its options, authenticator,
