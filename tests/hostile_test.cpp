@@ -112,7 +112,7 @@ public:
     }
 
 private:
-    docs_service::store data_;
+    docs_service::sqlite_store data_;
     docs_service::application app_;
     background_server<screened<docs_service::application>> server_;
 };
