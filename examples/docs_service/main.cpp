@@ -223,6 +223,8 @@ int serve(command_line const& line) {
     config.report_key = report_key();
     if (auto proxy = option(line, "trusted-proxy", ""); !proxy.empty())
         config.trusted_proxies = {proxy};
+    // Replicas log to a file that operators and tests read as it grows.
+    spdlog::flush_on(spdlog::level::info);
     bool const development =
         !config.key_file && !std::getenv("DOCS_SERVICE_KEY");
     docs_service::application app(data, std::move(config));
