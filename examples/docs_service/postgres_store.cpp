@@ -208,11 +208,13 @@ struct postgres_store::pool {
     };
 
     // Runs `work(transaction)` in a transaction of its own and commits
-    // it. A statement that fails rolls the whole call back.
-    template <class Work>
+    // it. A statement that fails rolls the whole call back. A single
+    // statement needs no BEGIN and COMMIT around it: `Transaction` is
+    // then pqxx::nontransaction, which saves two round trips.
+    template <class Transaction = pqxx::work, class Work>
     auto transact(Work&& work) {
         lease borrowed(*this);
-        pqxx::work transaction(*borrowed);
+        Transaction transaction(*borrowed);
         auto result = std::forward<Work>(work)(transaction);
         transaction.commit();
         return result;
@@ -285,10 +287,11 @@ postgres_store::postgres_store(std::string const& uri, std::size_t connections)
 postgres_store::~postgres_store() = default;
 
 std::optional<document> postgres_store::find_document(std::int64_t id) const {
-    return first(pool_->transact([&](pqxx::work& transaction) {
-        return read_documents(transaction.exec_params(
-            std::string(select_documents) + " WHERE id = $1", id));
-    }));
+    return first(pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return read_documents(transaction.exec_params(
+                std::string(select_documents) + " WHERE id = $1", id));
+        }));
 }
 
 std::vector<document> postgres_store::documents_where(
@@ -301,10 +304,11 @@ std::vector<document> postgres_store::documents_where(
     std::vector<std::string> values;
     for (auto const& value : parameters)
         values.push_back(text_value(value, "parameter"));
-    return pool_->transact([&](pqxx::work& transaction) {
-        return read_documents(transaction.exec_params(
-            sql, pqxx::prepare::make_dynamic_params(values)));
-    });
+    return pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return read_documents(transaction.exec_params(
+                sql, pqxx::prepare::make_dynamic_params(values)));
+        });
 }
 
 std::vector<document>
@@ -326,13 +330,14 @@ document postgres_store::create_document(std::string_view owner,
     auto values =
         std::array{text_value(owner, "owner"), text_value(tenant, "tenant"),
                    text_value(title, "title"), text_value(body, "body")};
-    auto created = pool_->transact([&](pqxx::work& transaction) {
-        return read_documents(transaction.exec_params(
-            "INSERT INTO documents (owner, tenant, title, body)"
-            " VALUES ($1, $2, $3, $4)"
-            " RETURNING id, owner, tenant, title, body",
-            values[0], values[1], values[2], values[3]));
-    });
+    auto created = pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return read_documents(transaction.exec_params(
+                "INSERT INTO documents (owner, tenant, title, body)"
+                " VALUES ($1, $2, $3, $4)"
+                " RETURNING id, owner, tenant, title, body",
+                values[0], values[1], values[2], values[3]));
+        });
     if (created.size() != 1)
         throw std::runtime_error(
             "docs_service::postgres_store: inserting a document returned no "
@@ -344,63 +349,73 @@ bool postgres_store::update_document(std::int64_t id, std::string_view title,
                                      std::string_view body) {
     auto new_title = text_value(title, "title");
     auto new_body = text_value(body, "body");
-    return pool_->transact([&](pqxx::work& transaction) {
-        return transaction
-                   .exec_params("UPDATE documents SET title = $2, body = $3"
-                                " WHERE id = $1",
-                                id, new_title, new_body)
-                   .affected_rows() > 0;
-    });
+    return pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return transaction
+                       .exec_params("UPDATE documents SET title = $2, body = $3"
+                                    " WHERE id = $1",
+                                    id, new_title, new_body)
+                       .affected_rows() > 0;
+        });
 }
 
 bool postgres_store::delete_document(std::int64_t id) {
-    return pool_->transact([&](pqxx::work& transaction) {
-        return transaction
-                   .exec_params("DELETE FROM documents WHERE id = $1", id)
-                   .affected_rows() > 0;
-    });
+    return pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return transaction
+                       .exec_params("DELETE FROM documents WHERE id = $1", id)
+                       .affected_rows() > 0;
+        });
 }
 
 std::vector<user>
 postgres_store::users_in_tenant(std::string_view tenant) const {
     auto value = text_value(tenant, "tenant");
-    return pool_->transact([&](pqxx::work& transaction) {
-        return read_users(transaction.exec_params(
-            std::string(select_users) + " WHERE u.tenant = $1" + users_in_order,
-            value));
-    });
+    return pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return read_users(transaction.exec_params(
+                std::string(select_users) + " WHERE u.tenant = $1" +
+                    users_in_order,
+                value));
+        });
 }
 
 std::vector<user> postgres_store::all_users() const {
-    return pool_->transact([&](pqxx::work& transaction) {
-        return read_users(
-            transaction.exec(std::string(select_users) + users_in_order));
-    });
+    return pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return read_users(
+                transaction.exec(std::string(select_users) + users_in_order));
+        });
 }
 
 std::optional<user> postgres_store::find_user(std::string_view name) const {
     auto value = text_value(name, "user name");
-    return first(pool_->transact([&](pqxx::work& transaction) {
-        return read_users(transaction.exec_params(
-            std::string(select_users) + " WHERE u.name = $1" + users_in_order,
-            value));
-    }));
+    return first(pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return read_users(transaction.exec_params(
+                std::string(select_users) + " WHERE u.name = $1" +
+                    users_in_order,
+                value));
+        }));
 }
 
 std::optional<user> postgres_store::find_user(std::int64_t id) const {
-    return first(pool_->transact([&](pqxx::work& transaction) {
-        return read_users(transaction.exec_params(
-            std::string(select_users) + " WHERE u.id = $1" + users_in_order,
-            id));
-    }));
+    return first(pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return read_users(transaction.exec_params(
+                std::string(select_users) + " WHERE u.id = $1" + users_in_order,
+                id));
+        }));
 }
 
 bool postgres_store::delete_user(std::int64_t id) {
     // The foreign key removes the user's roles in the same statement.
-    return pool_->transact([&](pqxx::work& transaction) {
-        return transaction.exec_params("DELETE FROM users WHERE id = $1", id)
-                   .affected_rows() > 0;
-    });
+    return pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return transaction
+                       .exec_params("DELETE FROM users WHERE id = $1", id)
+                       .affected_rows() > 0;
+        });
 }
 
 void postgres_store::revoke_token(
@@ -423,13 +438,14 @@ void postgres_store::revoke_token(
 
 bool postgres_store::is_token_revoked(std::string_view token_id) const {
     auto id = text_value(token_id, "token id");
-    return pool_->transact([&](pqxx::work& transaction) {
-        return transaction
-            .exec_params("SELECT EXISTS (SELECT 1 FROM revoked_tokens"
-                         " WHERE token_id = $1)",
-                         id)[0][0]
-            .as<bool>();
-    });
+    return pool_->transact<pqxx::nontransaction>(
+        [&](pqxx::nontransaction& transaction) {
+            return transaction
+                .exec_params("SELECT EXISTS (SELECT 1 FROM revoked_tokens"
+                             " WHERE token_id = $1)",
+                             id)[0][0]
+                .as<bool>();
+        });
 }
 
 } // namespace docs_service
