@@ -1086,7 +1086,11 @@ private:
 TEST_CASE("a key file rotates without a restart", "[jwt][jwks_file]") {
     scratch_directory dir;
     watched_keys watched(dir, {"old"});
-    auto& [events, file, authenticator] = watched;
+    // References rather than a structured binding: clang++ 14 cannot
+    // capture a binding in a lambda.
+    auto& events = watched.events;
+    auto& file = watched.file;
+    auto& authenticator = watched.authenticator;
     auto old_token = token_for_key("old");
     auto new_token = token_for_key("new");
     CHECK(authenticator.verify(old_token).result == outcome::authenticated);
@@ -1139,7 +1143,11 @@ TEST_CASE("a key file is looked at again after its interval",
 TEST_CASE("a bad new key file keeps the keys in use", "[jwt][jwks_file]") {
     scratch_directory dir;
     watched_keys watched(dir, {"old", "new"});
-    auto& [events, file, authenticator] = watched;
+    // References rather than a structured binding: clang++ 14 cannot
+    // capture a binding in a lambda.
+    auto& events = watched.events;
+    auto& file = watched.file;
+    auto& authenticator = watched.authenticator;
     auto path = (dir.path / "keys.json").string();
 
     auto refused = [&](std::string const& part) {
