@@ -8,7 +8,9 @@ packages=(
     cmake make g++ clang clang-format
     libboost1.81-dev catch2 libbenchmark-dev
     libcpp-jwt-dev nlohmann-json3-dev libssl-dev libsqlite3-dev libspdlog-dev
-    curl
+    libpqxx-dev pkg-config curl
+    # The deployment test: replicas on PostgreSQL behind nginx.
+    postgresql nginx python3
 )
 
 missing=()

@@ -34,7 +34,15 @@ TEST_CASE("the docs service's matrix follows its policy", "[docs][matrix]") {
     CHECK(matrix["permissions"] ==
           json{"docs:delete", "docs:read", "docs:write", "users:manage"});
     CHECK(matrix["scopes"] == json::array({"reports:read"}));
-    CHECK(matrix["routes"].size() == 10);
+    CHECK(matrix["routes"].size() == 11);
+
+    // Every signed-in principal may log out, whatever its roles.
+    auto logout = route(matrix, "POST", "/logout");
+    CHECK(logout["public"] == false);
+    CHECK(logout["permissions"] == json::array());
+    CHECK(logout["access"] == json{{"viewer", "allowed"},
+                                   {"editor", "allowed"},
+                                   {"admin", "allowed"}});
 
     auto health = route(matrix, "GET", "/health");
     CHECK(health["public"] == true);

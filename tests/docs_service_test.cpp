@@ -56,7 +56,7 @@ private:
     static_assert(clearance::RemembersScreening<docs_service::server_handler>);
     using server_type = clearance::server<docs_service::server_handler>;
 
-    docs_service::store data_;
+    docs_service::sqlite_store data_;
     docs_service::application app_;
     std::unique_ptr<server_type> server_;
     std::thread thread_;
@@ -360,4 +360,54 @@ TEST_CASE("users are deleted within the admin's tenant", "[docs-service]") {
           http::status::no_content);
     CHECK(call("DELETE", "/admin/users/2", root).result() ==
           http::status::not_found);
+}
+
+TEST_CASE("logging out revokes the token that asks, and only it",
+          "[docs-service]") {
+    auto leaving = service().token("alice");
+    auto staying = service().token("alice");
+    CHECK(call("GET", "/documents/1", leaving).result() == http::status::ok);
+
+    auto out = call("POST", "/logout", leaving);
+    CHECK(out.result() == http::status::no_content);
+    CHECK(out.body().empty());
+
+    auto refused = call("GET", "/documents/1", leaving);
+    CHECK(refused.result() == http::status::unauthorized);
+    CHECK(refused[http::field::www_authenticate] ==
+          R"(Bearer realm="docs-service", error="invalid_token", )"
+          R"(error_description="the token has been revoked")");
+    // Logging out again is refused the same way, as is every route.
+    CHECK(call("POST", "/logout", leaving).result() ==
+          http::status::unauthorized);
+    CHECK(call("GET", "/documents", leaving).result() ==
+          http::status::unauthorized);
+    CHECK(call("GET", "/documents/1", staying).result() == http::status::ok);
+    CHECK(call("POST", "/logout").result() == http::status::unauthorized);
+}
+
+TEST_CASE("an API key cannot be logged out", "[docs-service]") {
+    auto r = test_http::parse(test_http::exchange(
+        service().port(),
+        "POST /logout HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " +
+            std::string(docs_service::development_report_key) +
+            "\r\nConnection: close\r\n\r\n"));
+    CHECK(r.result() == http::status::bad_request);
+    CHECK(json_of(r) ==
+          nlohmann::json{
+              {"error", "bad_request"},
+              {"message", "only a token with an id (jti) can be revoked"}});
+}
+
+TEST_CASE("text with NUL is refused before any database sees it",
+          "[docs-service]") {
+    auto r = call("POST", "/documents", service().token("alice"),
+                  R"({"title":"a\u0000b","body":"c"})");
+    CHECK(r.result() == http::status::bad_request);
+    CHECK(json_of(r)["message"] ==
+          "the body must be a JSON object with string \"title\" and \"body\", "
+          "without NUL characters");
+    CHECK(call("PUT", "/documents/1", service().token("alice"),
+               R"({"title":"t","body":"\u0000"})")
+              .result() == http::status::bad_request);
 }

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "store.hpp"
 
+#include "postgres_store.hpp"
+
 #include <catch2/catch.hpp>
+#include <pqxx/pqxx>
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <set>
 #include <sstream>
@@ -46,6 +52,7 @@ struct StringMaker<docs_service::user> {
 namespace {
 
 using docs_service::document;
+using docs_service::sqlite_store;
 using docs_service::store;
 using docs_service::user;
 
@@ -118,6 +125,25 @@ std::int64_t query_integer(std::string const& path, char const* sql) {
     return result;
 }
 
+// The database the cases tagged [any_database] run on: SQLite in
+// memory, or the PostgreSQL database that DOCS_STORE_TEST_POSTGRES names
+// (a URI), emptied first. The deployment test sets it, so that both
+// stores pass the same cases.
+std::unique_ptr<store> fresh_store() {
+    char const* postgres = std::getenv("DOCS_STORE_TEST_POSTGRES");
+    if (postgres == nullptr || *postgres == '\0')
+        return std::make_unique<sqlite_store>(":memory:");
+    {
+        pqxx::connection connection(postgres);
+        pqxx::work transaction(connection);
+        transaction.exec("SET LOCAL client_min_messages = warning");
+        transaction.exec("DROP TABLE IF EXISTS revoked_tokens, documents, "
+                         "user_roles, users CASCADE");
+        transaction.commit();
+    }
+    return docs_service::open_store(postgres);
+}
+
 void check_seed(store const& db) {
     CHECK(db.all_users() == seed_users);
     for (auto const& expected : seed_documents) {
@@ -130,28 +156,35 @@ void check_seed(store const& db) {
 
 } // namespace
 
-TEST_CASE("a new store holds exactly the seed", "[docs_store]") {
-    SECTION("in memory") {
-        store const db(":memory:");
-        check_seed(db);
-    }
-    SECTION("in a file") {
-        temporary_database file;
-        store const db(file.path());
-        check_seed(db);
-    }
+TEST_CASE("a new store holds exactly the seed", "[docs_store][any_database]") {
+    check_seed(*fresh_store());
+}
+
+TEST_CASE("a new file store holds exactly the seed", "[docs_store]") {
+    temporary_database file;
+    sqlite_store const db(file.path());
+    check_seed(db);
 }
 
 TEST_CASE("each in-memory store is a database of its own", "[docs_store]") {
-    store first(":memory:");
-    store second(":memory:");
+    sqlite_store first(":memory:");
+    sqlite_store second(":memory:");
     REQUIRE(first.delete_document(1));
     CHECK_FALSE(first.find_document(1));
     CHECK(second.find_document(1) == seed_documents[0]);
 }
 
-TEST_CASE("documents are created, updated and deleted", "[docs_store]") {
-    store db(":memory:");
+TEST_CASE("SQLite keeps text with embedded NUL", "[docs_store]") {
+    sqlite_store db(":memory:");
+    std::string const body("before\0after \xc3\xa9", 15);
+    auto const created = db.create_document("alice", "acme", "t", body);
+    CHECK(db.find_document(created.id)->body == body);
+}
+
+TEST_CASE("documents are created, updated and deleted",
+          "[docs_store][any_database]") {
+    auto held = fresh_store();
+    store& db = *held;
 
     auto const created =
         db.create_document("bob", "acme", "Bob's list", "Eggs, flour.");
@@ -188,8 +221,9 @@ TEST_CASE("documents are created, updated and deleted", "[docs_store]") {
     }
 }
 
-TEST_CASE("text is stored as given", "[docs_store]") {
-    store db(":memory:");
+TEST_CASE("text is stored as given", "[docs_store][any_database]") {
+    auto held = fresh_store();
+    store& db = *held;
 
     SECTION("empty strings stay empty strings") {
         auto const created = db.create_document("alice", "acme", {}, "");
@@ -206,16 +240,17 @@ TEST_CASE("text is stored as given", "[docs_store]") {
         CHECK(db.documents_owned_by("' OR '1'='1", "acme").empty());
         CHECK_FALSE(db.find_user("' OR '1'='1"));
     }
-    SECTION("text with embedded NUL and non-ASCII survives") {
-        std::string const body("before\0after \xc3\xa9", 15);
+    SECTION("non-ASCII text survives") {
+        std::string const body("before after \xc3\xa9 \xe2\x82\xac");
         auto const created = db.create_document("alice", "acme", "t", body);
         CHECK(db.find_document(created.id)->body == body);
     }
 }
 
 TEST_CASE("document queries are ordered by id and scoped to the tenant",
-          "[docs_store]") {
-    store db(":memory:");
+          "[docs_store][any_database]") {
+    auto held = fresh_store();
+    store& db = *held;
     auto const fourth = db.create_document("alice", "acme", "Later", "b");
     auto const fifth = db.create_document("eve", "globex", "Elsewhere", "b");
     // Same owner name in another tenant: a different person.
@@ -236,8 +271,10 @@ TEST_CASE("document queries are ordered by id and scoped to the tenant",
     CHECK(db.documents_in_tenant("acm").empty());
 }
 
-TEST_CASE("users are found by id and name and can be deleted", "[docs_store]") {
-    store db(":memory:");
+TEST_CASE("users are found by id and name and can be deleted",
+          "[docs_store][any_database]") {
+    auto held = fresh_store();
+    store& db = *held;
 
     CHECK(db.find_user("alice") == seed_users[0]);
     CHECK(db.find_user("eve") == seed_users[3]);
@@ -268,7 +305,7 @@ TEST_CASE("a file store keeps its changes and is seeded once", "[docs_store]") {
     temporary_database file;
     document created;
     {
-        store db(file.path());
+        sqlite_store db(file.path());
         created = db.create_document("root", "acme", "Audit", "All clear.");
         REQUIRE(db.update_document(1, "Alice's plan, v2", "Ship it."));
         REQUIRE(db.delete_document(3));
@@ -282,7 +319,7 @@ TEST_CASE("a file store keeps its changes and is seeded once", "[docs_store]") {
     CHECK(query_integer(file.path(), "SELECT count(*) FROM user_roles") == 3);
 
     for (int reopening = 0; reopening < 2; ++reopening) {
-        store const db(file.path());
+        sqlite_store const db(file.path());
         CHECK(db.all_users() ==
               std::vector{seed_users[0], seed_users[2], seed_users[3]});
         CHECK(db.find_document(1) ==
@@ -295,7 +332,7 @@ TEST_CASE("a file store keeps its changes and is seeded once", "[docs_store]") {
     CHECK(query_integer(file.path(), "SELECT count(*) FROM documents") == 3);
 
     // Ids are not reused across restarts either.
-    store db(file.path());
+    sqlite_store db(file.path());
     CHECK(db.create_document("eve", "globex", "New", "").id == created.id + 1);
 }
 
@@ -307,8 +344,8 @@ TEST_CASE("a store that cannot be opened says which path and why",
                               .string();
         REQUIRE_FALSE(
             std::filesystem::exists(std::filesystem::path(path).parent_path()));
-        CHECK_THROWS_AS(store(path), std::runtime_error);
-        CHECK_THROWS_WITH(store(path),
+        CHECK_THROWS_AS(sqlite_store(path), std::runtime_error);
+        CHECK_THROWS_WITH(sqlite_store(path),
                           Catch::Contains(path) &&
                               Catch::Contains("unable to open database file"));
         CHECK_FALSE(std::filesystem::exists(path));
@@ -317,7 +354,7 @@ TEST_CASE("a store that cannot be opened says which path and why",
         temporary_database file;
         std::ofstream(file.path()) << "This is not a database, just text "
                                       "long enough to fill a header page.\n";
-        CHECK_THROWS_WITH(store(file.path()),
+        CHECK_THROWS_WITH(sqlite_store(file.path()),
                           Catch::Contains(file.path()) &&
                               Catch::Contains("file is not a database"));
     }
@@ -325,7 +362,7 @@ TEST_CASE("a store that cannot be opened says which path and why",
 
 TEST_CASE("a failing statement throws SQLite's message", "[docs_store]") {
     temporary_database file;
-    store db(file.path());
+    sqlite_store db(file.path());
 
     // Break the schema behind the store's back.
     sqlite3* other = nullptr;
@@ -341,8 +378,9 @@ TEST_CASE("a failing statement throws SQLite's message", "[docs_store]") {
     CHECK(db.find_user("alice") == seed_users[0]);
 }
 
-TEST_CASE("concurrent use of one store is safe", "[docs_store]") {
-    store db(":memory:");
+TEST_CASE("concurrent use of one store is safe", "[docs_store][any_database]") {
+    auto held = fresh_store();
+    store& db = *held;
     constexpr int threads = 8;
     constexpr int per_thread = 50;
 
@@ -376,4 +414,94 @@ TEST_CASE("concurrent use of one store is safe", "[docs_store]") {
     }
     CHECK(unique.size() == threads * per_thread);
     CHECK(db.documents_in_tenant("acme").size() == 2 + threads * per_thread);
+}
+
+TEST_CASE("revoked tokens are remembered until they expire",
+          "[docs_store][any_database]") {
+    auto held = fresh_store();
+    store& db = *held;
+    auto const now = std::chrono::system_clock::now();
+    CHECK_FALSE(db.is_token_revoked("t1"));
+    db.revoke_token("t1", now + std::chrono::hours{1});
+    CHECK(db.is_token_revoked("t1"));
+    CHECK_FALSE(db.is_token_revoked("t2"));
+    CHECK_FALSE(db.is_token_revoked("T1"));
+    CHECK_FALSE(db.is_token_revoked(""));
+    // Twice is not an error, and never shortens the entry.
+    db.revoke_token("t1", now - std::chrono::hours{1});
+    CHECK(db.is_token_revoked("t1"));
+
+    // An entry past its time is removed by the next revocation.
+    db.revoke_token("old", now - std::chrono::seconds{1});
+    CHECK(db.is_token_revoked("old"));
+    db.revoke_token("t2", now + std::chrono::hours{1});
+    CHECK_FALSE(db.is_token_revoked("old"));
+    CHECK(db.is_token_revoked("t1"));
+    CHECK(db.is_token_revoked("t2"));
+    db.revoke_token("x'); DROP TABLE revoked_tokens; --",
+                    now + std::chrono::hours{1});
+    CHECK(db.is_token_revoked("x'); DROP TABLE revoked_tokens; --"));
+    CHECK(db.is_token_revoked("t1"));
+}
+
+TEST_CASE("a filter's placeholders are bound in order, quoted text aside",
+          "[docs_store][any_database]") {
+    auto held = fresh_store();
+    store& db = *held;
+    db.create_document("alice", "acme", "why?", "b");
+    CHECK(ids_of(
+              db.documents_where("owner = ? AND title <> 'why?'", {"alice"})) ==
+          std::vector<std::int64_t>{1});
+    CHECK(ids_of(db.documents_where("title = 'why?' AND tenant = ?",
+                                    {"acme"})) == std::vector<std::int64_t>{4});
+    CHECK(ids_of(db.documents_where("tenant = ? AND owner = ?",
+                                    {"acme", "bob"})) ==
+          std::vector<std::int64_t>{2});
+    CHECK(db.documents_where("tenant = ? AND owner = ?", {"bob", "acme"})
+              .empty());
+    CHECK(ids_of(db.documents_where("1 = 1", {})) ==
+          std::vector<std::int64_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("placeholders are numbered for PostgreSQL outside quotes",
+          "[docs_store]") {
+    using docs_service::numbered_placeholders;
+    CHECK(numbered_placeholders("owner = ?") == "owner = $1");
+    CHECK(numbered_placeholders("tenant = ? AND (owner = ? OR ? = 'x')") ==
+          "tenant = $1 AND (owner = $2 OR $3 = 'x')");
+    CHECK(numbered_placeholders("title = 'why?' AND owner = ?") ==
+          "title = 'why?' AND owner = $1");
+    CHECK(numbered_placeholders("title = 'it''s ?' AND \"odd?\" = ?") ==
+          "title = 'it''s ?' AND \"odd?\" = $1");
+    CHECK(numbered_placeholders("1 = 1") == "1 = 1");
+    CHECK(numbered_placeholders("") == "");
+    auto refused = [](std::string_view sql, char const* why) {
+        INFO(sql);
+        CHECK_THROWS_AS(numbered_placeholders(sql), std::invalid_argument);
+        CHECK_THROWS_WITH(numbered_placeholders(sql), Catch::Contains(why));
+    };
+    refused("title = 'open ?", "a quote is not closed");
+    refused("\"name = ?", "a quote is not closed");
+    refused("owner = $1", "'$'");
+    refused("owner = $$?$$", "'$'");
+    refused("owner = ? -- ?", "comments");
+    refused("owner = ? /* ? */", "comments");
+    refused("title = E'\\' ?' AND owner = ?", "escape strings");
+    // A name ending in "e" before a quote is no escape string.
+    CHECK(numbered_placeholders("type'x' = ?") == "type'x' = $1");
+}
+
+TEST_CASE("open_store chooses the database by its location", "[docs_store]") {
+    CHECK(docs_service::is_postgres_location("postgresql://u@h:5432/d"));
+    CHECK(docs_service::is_postgres_location("postgres://h/d"));
+    CHECK_FALSE(docs_service::is_postgres_location("docs.db"));
+    CHECK_FALSE(docs_service::is_postgres_location(":memory:"));
+    CHECK_FALSE(docs_service::is_postgres_location("postgresql:/h/d"));
+    auto memory = docs_service::open_store(":memory:");
+    CHECK(dynamic_cast<sqlite_store*>(memory.get()) != nullptr);
+    CHECK_THROWS_WITH(docs_service::open_store("postgresql://127.0.0.1:1/none"),
+                      Catch::Contains("cannot initialise the database") &&
+                          Catch::Contains("127.0.0.1"));
+    CHECK_THROWS_WITH(docs_service::postgres_store("postgresql://h/d", 0),
+                      Catch::Contains("at least one connection"));
 }

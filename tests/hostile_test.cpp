@@ -111,7 +111,7 @@ public:
     }
 
 private:
-    docs_service::store data_;
+    docs_service::sqlite_store data_;
     docs_service::application app_;
     background_server<docs_service::server_handler> server_;
 };

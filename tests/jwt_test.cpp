@@ -40,7 +40,7 @@ std::filesystem::path const data_dir =
     std::filesystem::path(__FILE__).parent_path() / "data";
 
 clearance::jwt_authenticator<policy> make(clearance::jwt_options options = {}) {
-    if (options.secret.empty() && options.keys.empty())
+    if (options.secret.empty() && options.keys.empty() && !options.key_file)
         options.secret = key;
     return clearance::jwt_authenticator<policy>{std::move(options)};
 }
@@ -700,7 +700,11 @@ TEST_CASE("bad configurations stop start-up", "[jwt]") {
     fails(options, "at least 32 bytes");
     options.secret = key;
     options.keys = {rsa_key()};
-    fails(options, "not both");
+    fails(options, "only one of");
+    options.keys = {};
+    options.key_file = std::make_shared<clearance::jwks_file>(
+        data_dir / "jwks.json", std::chrono::seconds{5});
+    fails(options, "only one of");
 
     options = {};
     options.keys = {{"a", jwt_algorithm::hs256, key},
@@ -1024,4 +1028,255 @@ TEST_CASE("verification never throws", "[jwt]") {
             CHECK(authenticator.verify(changed).result == outcome::invalid);
         }
     }
+}
+
+TEST_CASE("issued tokens carry a token id and an expiry", "[jwt]") {
+    auto authenticator = make();
+    auto first = authenticator.verify(
+        authenticator.issue({"ann", "acme", {}, ""}, std::chrono::seconds{60}));
+    auto second = authenticator.verify(
+        authenticator.issue({"ann", "acme", {}, ""}, std::chrono::seconds{60}));
+    REQUIRE(first.result == outcome::authenticated);
+    REQUIRE(second.result == outcome::authenticated);
+    // 128 random bits in unpadded base64url.
+    CHECK(first.who.token_id.size() == 22);
+    CHECK(first.who.token_id != second.who.token_id);
+    auto expires = std::chrono::system_clock::to_time_t(first.who.expires);
+    CHECK(expires >= std::time(nullptr) + 59);
+    CHECK(expires <= std::time(nullptr) + 60);
+
+    auto named = authenticator.verify(authenticator.issue(
+        {"ann", "acme", {}, "", "session-7"}, std::chrono::seconds{60}));
+    CHECK(named.who.token_id == "session-7");
+
+    auto plain = make().verify(forge(hs256, valid_payload()));
+    REQUIRE(plain.result == outcome::authenticated);
+    CHECK(plain.who.token_id.empty());
+    auto numeric = make().verify(
+        forge(hs256, R"({"sub":"a","jti":7,"exp":)" + in(600) + "}"));
+    CHECK(numeric.result == outcome::invalid);
+    CHECK(said(numeric.description) == said(why::bad_claim));
+    clearance::jwt_options no_expiry;
+    no_expiry.secret = key;
+    no_expiry.require_expiry = false;
+    auto eternal = verify_with(no_expiry, forge(hs256, R"({"sub":"a"})"));
+    REQUIRE(eternal.result == outcome::authenticated);
+    CHECK(eternal.who.expires == std::chrono::system_clock::time_point{});
+}
+
+namespace {
+
+// An HS256 key set in JWKS form: each key is "oct", named by its id,
+// with a secret of 32 times its id's first letter.
+std::string hmac_jwks(std::vector<std::string> const& ids) {
+    std::string text = R"({"keys":[)";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        text += i == 0 ? "" : ",";
+        text += R"({"kty":"oct","kid":")" + ids[i] + R"(","k":")" +
+                base64url(std::string(32, ids[i][0])) + R"("})";
+    }
+    return text + "]}";
+}
+
+std::string token_for_key(std::string const& id) {
+    return forge(R"({"alg":"HS256","typ":"JWT","kid":")" + id + R"("})",
+                 valid_payload(), std::string(32, id[0]));
+}
+
+// Replaces the file as a careful operator does: a new file renamed over
+// the old one.
+void replace(scratch_directory const& dir, std::string const& name,
+             std::string const& text) {
+    auto next = dir.write(name + ".next", text);
+    std::filesystem::rename(next, dir.path / name);
+}
+
+// An authenticator over "keys.json" in `dir`, first holding the HS256
+// keys `ids`, looked at every hour unless asked, with the events it
+// reported.
+struct watched_keys {
+    std::vector<clearance::jwks_file_event> events;
+    std::shared_ptr<clearance::jwks_file> file;
+    clearance::jwt_authenticator<policy> authenticator;
+
+    watched_keys(scratch_directory const& dir,
+                 std::vector<std::string> const& ids)
+        : file(start(dir, ids, events))
+        , authenticator(make(options(file))) {}
+
+private:
+    static std::shared_ptr<clearance::jwks_file>
+    start(scratch_directory const& dir, std::vector<std::string> const& ids,
+          std::vector<clearance::jwks_file_event>& events) {
+        replace(dir, "keys.json", hmac_jwks(ids));
+        return std::make_shared<clearance::jwks_file>(
+            dir.path / "keys.json", std::chrono::hours{1},
+            [&events](clearance::jwks_file_event const& e) {
+                events.push_back(e);
+            });
+    }
+
+    static clearance::jwt_options
+    options(std::shared_ptr<clearance::jwks_file> file) {
+        clearance::jwt_options out;
+        out.key_file = std::move(file);
+        return out;
+    }
+};
+
+} // namespace
+
+TEST_CASE("a key file rotates without a restart", "[jwt][jwks_file]") {
+    scratch_directory dir;
+    watched_keys watched(dir, {"old"});
+    // References rather than a structured binding: clang++ 14 cannot
+    // capture a binding in a lambda.
+    auto& events = watched.events;
+    auto& file = watched.file;
+    auto& authenticator = watched.authenticator;
+    auto old_token = token_for_key("old");
+    auto new_token = token_for_key("new");
+    CHECK(authenticator.verify(old_token).result == outcome::authenticated);
+    CHECK(said(authenticator.verify(new_token).description) ==
+          said(why::unknown_key));
+    CHECK(authenticator.current_keys()->keys().size() == 1);
+
+    // The new key is published beside the old one. The check interval
+    // is an hour, yet a token naming the new key makes the file be
+    // looked at again at once, and both keys verify.
+    replace(dir, "keys.json", hmac_jwks({"old", "new"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds{1100});
+    CHECK(authenticator.verify(new_token).result == outcome::authenticated);
+    CHECK(authenticator.verify(old_token).result == outcome::authenticated);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].what == clearance::jwks_file_event::kind::reloaded);
+    CHECK(events[0].keys == 2);
+
+    // Issuing follows the file as well.
+    auto issued = authenticator.issue({"ann", "", {}, ""},
+                                      std::chrono::seconds{60}, "new");
+    CHECK(authenticator.verify(issued).result == outcome::authenticated);
+
+    // The grace period ends: the old key goes.
+    replace(dir, "keys.json", hmac_jwks({"new"}));
+    CHECK(file->look(std::chrono::seconds{0}));
+    CHECK(said(authenticator.verify(old_token).description) ==
+          said(why::unknown_key));
+    CHECK(authenticator.verify(new_token).result == outcome::authenticated);
+    CHECK(events.size() == 2);
+    // An unchanged file is not reloaded, nor reported.
+    CHECK_FALSE(file->look(std::chrono::seconds{0}));
+    CHECK(events.size() == 2);
+}
+
+TEST_CASE("a key file is looked at again after its interval",
+          "[jwt][jwks_file]") {
+    scratch_directory dir;
+    replace(dir, "keys.json", hmac_jwks({"a"}));
+    clearance::jwks_file file(dir.path / "keys.json",
+                              std::chrono::milliseconds{200});
+    replace(dir, "keys.json", hmac_jwks({"b"}));
+    CHECK(file.keys()->keys().front().id == "a");
+    std::this_thread::sleep_for(std::chrono::milliseconds{250});
+    CHECK(file.keys()->keys().front().id == "b");
+    CHECK(file.path() == dir.path / "keys.json");
+    CHECK(file.check_every() == std::chrono::milliseconds{200});
+}
+
+TEST_CASE("a bad new key file keeps the keys in use", "[jwt][jwks_file]") {
+    scratch_directory dir;
+    watched_keys watched(dir, {"old", "new"});
+    // References rather than a structured binding: clang++ 14 cannot
+    // capture a binding in a lambda.
+    auto& events = watched.events;
+    auto& file = watched.file;
+    auto& authenticator = watched.authenticator;
+    auto path = (dir.path / "keys.json").string();
+
+    auto refused = [&](std::string const& part) {
+        INFO(part);
+        CHECK_FALSE(file->look(std::chrono::seconds{0}));
+        REQUIRE_FALSE(events.empty());
+        CHECK(events.back().what == clearance::jwks_file_event::kind::refused);
+        CHECK_THAT(events.back().problem,
+                   Catch::Contains(path) && Catch::Contains(part));
+        CHECK(authenticator.verify(token_for_key("old")).result ==
+              outcome::authenticated);
+        CHECK(authenticator.verify(token_for_key("new")).result ==
+              outcome::authenticated);
+    };
+    replace(dir, "keys.json", R"({"keys":[{"kty":"oct","kid":"old")");
+    refused("is not valid JSON");
+    // Reported once, not at every look.
+    CHECK_FALSE(file->look(std::chrono::seconds{0}));
+    CHECK(events.size() == 1);
+    replace(dir, "keys.json",
+            R"({"keys":[{"kty":"oct","kid":"x","k":"c2hvcnQ"}]})");
+    refused("shorter than 32 bytes");
+    replace(dir, "keys.json", hmac_jwks({"a", "a"}));
+    refused("two keys with the kid 'a'");
+    std::filesystem::remove(dir.path / "keys.json");
+    refused("does not exist");
+    CHECK(events.size() == 4);
+
+    // Once good again, the file is used.
+    replace(dir, "keys.json", hmac_jwks({"new"}));
+    CHECK(file->look(std::chrono::seconds{0}));
+    CHECK(events.back().what == clearance::jwks_file_event::kind::reloaded);
+    CHECK(said(authenticator.verify(token_for_key("old")).description) ==
+          said(why::unknown_key));
+}
+
+TEST_CASE("a key file is checked at start-up", "[jwt][jwks_file]") {
+    scratch_directory dir;
+    auto path = dir.path / "keys.json";
+    CHECK_THROWS_WITH(clearance::jwks_file(path),
+                      Catch::Contains(path.string()) &&
+                          Catch::Contains("does not exist"));
+    dir.write("keys.json", hmac_jwks({"a", "a"}));
+    CHECK_THROWS_WITH(clearance::jwks_file(path),
+                      Catch::Contains("two keys with the kid 'a'"));
+    dir.write("keys.json",
+              R"({"keys":[{"kty":"oct","kid":"x","k":"c2hvcnQ"}]})");
+    CHECK_THROWS_WITH(clearance::jwks_file(path),
+                      Catch::Contains(path.string()) &&
+                          Catch::Contains("shorter than 32 bytes"));
+    dir.write("keys.json", hmac_jwks({"a"}));
+    CHECK_THROWS_WITH(clearance::jwks_file(path, std::chrono::seconds{0}),
+                      Catch::Contains("interval must be positive"));
+    CHECK(clearance::jwks_file(path).keys()->keys().size() == 1);
+}
+
+TEST_CASE("threads verify while the key file rotates", "[jwt][jwks_file]") {
+    scratch_directory dir;
+    replace(dir, "keys.json", hmac_jwks({"a", "b"}));
+    clearance::jwt_options options;
+    options.key_file = std::make_shared<clearance::jwks_file>(
+        dir.path / "keys.json", std::chrono::milliseconds{1});
+    auto authenticator = make(options);
+    auto token = token_for_key("a");
+    std::atomic<bool> done = false;
+    std::atomic<int> refused = 0, verified = 0;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 4; ++t)
+        workers.emplace_back([&] {
+            while (!done)
+                if (authenticator.verify(token).result ==
+                    outcome::authenticated)
+                    ++verified;
+                else
+                    ++refused;
+        });
+    // Key "a" stays in every version of the file.
+    for (int round = 0; round < 50; ++round) {
+        replace(dir, "keys.json",
+                hmac_jwks(round % 2 ? std::vector<std::string>{"a", "b"}
+                                    : std::vector<std::string>{"a", "c"}));
+        std::this_thread::sleep_for(std::chrono::milliseconds{2});
+    }
+    done = true;
+    for (auto& worker : workers)
+        worker.join();
+    CHECK(refused == 0);
+    CHECK(verified > 0);
 }

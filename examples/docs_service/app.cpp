@@ -9,6 +9,7 @@
 #include <clearance/jwt.hpp>
 #include <clearance/matrix.hpp>
 #include <clearance/openapi.hpp>
+#include <clearance/revocation.hpp>
 #include <clearance/service.hpp>
 
 #include <nlohmann/json.hpp>
@@ -62,7 +63,13 @@ std::optional<document_fields> read_fields(std::string const& text) {
     if (title == parsed.end() || !title->is_string() || body == parsed.end() ||
         !body->is_string())
         return std::nullopt;
-    return document_fields{title->get<std::string>(), body->get<std::string>()};
+    document_fields fields{title->get<std::string>(), body->get<std::string>()};
+    // Not every database can store NUL in text; refusing it everywhere
+    // keeps the service's answers the same whichever one it runs on.
+    if (fields.title.find('\0') != std::string::npos ||
+        fields.body.find('\0') != std::string::npos)
+        return std::nullopt;
+    return fields;
 }
 
 clearance::response bad_body() {
@@ -70,23 +77,40 @@ clearance::response bad_body() {
         http::status::bad_request,
         {{"error", "bad_request"},
          {"message", "the body must be a JSON object with string "
-                     "\"title\" and \"body\""}});
+                     "\"title\" and \"body\", without NUL characters"}});
 }
 
-auto make_service(store& data, std::string key, clearance::audit_sink audit,
-                  std::string_view report_key) {
+// Whether the token that authenticated `who` was revoked by a logout. The
+// list is in the store, which every replica shares, and is asked on
+// every request: a revocation holds everywhere as soon as it is
+// committed.
+struct is_revoked {
+    store const* data;
+
+    bool operator()(clearance::principal const& who) const {
+        return !who.token_id.empty() && data->is_token_revoked(who.token_id);
+    }
+};
+
+auto make_service(store& data, settings config) {
     using namespace clearance;
     jwt_options options;
-    options.secret = std::move(key);
+    if (config.key_file)
+        options.key_file = std::move(config.key_file);
+    else
+        options.secret = std::move(config.key);
+    options.leeway = token_leeway;
     api_key_options key_options;
-    key_options.keys.add_key(report_key,
+    key_options.keys.add_key(config.report_key,
                              {"reporting-job", {}, {"reports:read"}, "acme"});
-    service_options settings{"docs-service"};
-    settings.audit = std::move(audit);
+    service_options service_settings{"docs-service"};
+    service_settings.audit = std::move(config.audit);
+    service_settings.trusted_proxies = std::move(config.trusted_proxies);
 
     return make_service<policy>(
-        std::move(settings),
-        any_of(jwt_authenticator<policy>{std::move(options)},
+        std::move(service_settings),
+        any_of(refuse_revoked(jwt_authenticator<policy>{std::move(options)},
+                              is_revoked{&data}),
                api_key_authenticator<policy>{std::move(key_options)}),
         loaders(
             load<document>([&data](std::int64_t id, request_context const&) {
@@ -145,6 +169,19 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit,
             return r;
         }),
 
+        // Logging out revokes the token that asks, on every replica.
+        post<"/logout">([&data](authenticated who) {
+            auto const& p = who.principal();
+            if (p.token_id.empty())
+                return json_response(
+                    http::status::bad_request,
+                    {{"error", "bad_request"},
+                     {"message", "only a token with an id (jti) can be "
+                                 "revoked"}});
+            data.revoke_token(p.token_id, p.expires + token_leeway);
+            return clearance::response{http::status::no_content, 11};
+        }),
+
         get<"/documents/{id}">(
             [](granted<docs_read>,
                owned<document, is_owner, conceal, bypass<admin>> doc) {
@@ -195,7 +232,8 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit,
         }));
 }
 
-using service_type = decltype(make_service(std::declval<store&>(), "", {}, ""));
+using service_type =
+    decltype(make_service(std::declval<store&>(), std::declval<settings>()));
 
 // The routes' promises, checked by the compiler: changing a handler's
 // requirements so that one breaks stops the build here.
@@ -223,14 +261,20 @@ static_assert(access.access_of(method::delete_, "/documents/{id}", "admin") ==
 
 struct application::impl {
     store& data;
+    std::string issuing_key;
     service_type service;
 };
+
+application::application(store& data, settings config)
+    : impl_(new impl{data, config.issuing_key,
+                     make_service(data, std::move(config))}) {}
 
 application::application(store& data, std::string key,
                          clearance::audit_sink audit,
                          std::string_view report_key)
-    : impl_(new impl{data, make_service(data, std::move(key), std::move(audit),
-                                        report_key)}) {}
+    : application(data, settings{.key = std::move(key),
+                                 .audit = std::move(audit),
+                                 .report_key = std::string(report_key)}) {}
 
 application::~application() = default;
 
@@ -262,8 +306,11 @@ std::optional<std::string> application::token_for(std::string_view name,
         return std::nullopt;
     clearance::token_claims claims{found->name, found->tenant, found->roles,
                                    std::move(scope)};
-    return impl_->service.authenticator().alternative<0>().issue(claims,
-                                                                 lifetime);
+    auto const& tokens =
+        impl_->service.authenticator().alternative<0>().inner();
+    if (impl_->issuing_key.empty())
+        return tokens.issue(claims, lifetime);
+    return tokens.issue(claims, lifetime, impl_->issuing_key);
 }
 
 std::string application::matrix(std::string_view format) {

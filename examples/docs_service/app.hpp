@@ -16,6 +16,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+namespace clearance {
+class jwks_file;
+} // namespace clearance
 
 namespace docs_service {
 
@@ -29,9 +34,45 @@ inline constexpr std::string_view development_key =
 inline constexpr std::string_view development_report_key =
     "clearance-docs-service-reporting-key-for-development";
 
+/// How tokens are checked after their signature: the leeway for clock
+/// skew, and so how long a revoked token must stay on the list after its
+/// expiry.
+inline constexpr std::chrono::seconds token_leeway{30};
+
+/// How the service is set up.
+struct settings {
+    /// The HS256 secret that signs and verifies tokens (at least 32
+    /// bytes). Ignored when `key_file` is set.
+    std::string key{};
+
+    /// A JSON Web Key Set file, re-read when it changes, shared by every
+    /// replica of the service so that keys rotate without a restart.
+    std::shared_ptr<clearance::jwks_file> key_file{};
+
+    /// The id of the HS256 key of `key_file` that issues tokens, when the
+    /// file holds several keys.
+    std::string issuing_key{};
+
+    /// Where every access decision goes.
+    clearance::audit_sink audit{};
+
+    /// The reporting job's API key, sent in the `X-API-Key` header; the
+    /// service keeps only its hash.
+    std::string report_key{development_report_key};
+
+    /// The reverse proxies whose `X-Forwarded-For` and `Forwarded`
+    /// headers name the client (see `clearance::service_options`).
+    std::vector<std::string> trusted_proxies{};
+};
+
 /// The documents service.
 class application {
 public:
+    /// Serves `data` as `config` says. Throws `std::invalid_argument`
+    /// for a key shorter than 32 bytes or a trusted proxy that is not an
+    /// address.
+    application(store& data, settings config);
+
     /// Serves `data`, verifying bearer tokens with the HS256 `key`.
     /// Throws `std::invalid_argument` for a key shorter than 32 bytes.
     /// The reporting job authenticates with `report_key` in the

@@ -2,8 +2,11 @@
 // docs-service: private documents with owners, and admin-only user
 // management, every route guarded by clearance.
 //
-//   docs-service serve [--port N] [--address A] [--db PATH] [--threads N]
-//   docs-service token USER [--db PATH] [--lifetime SECONDS]
+//   docs-service serve [--port N] [--address A] [--db LOCATION] [--threads N]
+//                      [--keys FILE] [--issuing-key KID] [--key-check SECONDS]
+//                      [--trusted-proxy ADDRESS] [--connections N]
+//   docs-service token USER [--db LOCATION] [--lifetime SECONDS]
+//                      [--keys FILE] [--issuing-key KID]
 //   docs-service matrix [--format markdown|json]
 //   docs-service openapi
 //
@@ -11,13 +14,20 @@
 // OpenAPI 3.1.0 description of the routes. Both are computed from the
 // routes' types and need no database.
 //
+// The database is an SQLite file (docs.db by default) or, for several
+// replicas sharing one, a PostgreSQL URI ("postgresql://...").
+//
 // Tokens are signed with the key in the DOCS_SERVICE_KEY environment
-// variable, or with a public development key when it is not set.
+// variable, or with a public development key when it is not set. With
+// --keys, they are verified with the keys of a JSON Web Key Set file,
+// re-read when it changes (every --key-check seconds, 5 by default), and
+// issued with its HS256 key --issuing-key.
 
 #include "app.hpp"
 #include "store.hpp"
 
 #include <clearance/audit.hpp>
+#include <clearance/jwt.hpp>
 #include <clearance/server.hpp>
 
 #include <nlohmann/json.hpp>
@@ -32,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,10 +50,14 @@
 namespace {
 
 constexpr std::string_view usage =
-    "usage: docs-service serve [--port N] [--address A] [--db PATH] "
+    "usage: docs-service serve [--port N] [--address A] [--db LOCATION] "
     "[--threads N] [--audit PATH]\n"
-    "       docs-service token USER [--db PATH] [--lifetime SECONDS] "
+    "                          [--keys FILE] [--issuing-key KID] "
+    "[--key-check SECONDS]\n"
+    "                          [--trusted-proxy ADDRESS] [--connections N]\n"
+    "       docs-service token USER [--db LOCATION] [--lifetime SECONDS] "
     "[--scope S]\n"
+    "                          [--keys FILE] [--issuing-key KID]\n"
     "       docs-service matrix [--format markdown|json]\n"
     "       docs-service openapi\n";
 
@@ -59,10 +74,12 @@ bool takes_option(std::string_view command, std::string_view name) {
         return name == "format";
     if (command == "openapi")
         return false;
+    bool const keys = name == "db" || name == "keys" || name == "issuing-key";
     if (command == "token")
-        return name == "db" || name == "lifetime";
-    return name == "port" || name == "db" || name == "threads" ||
-           name == "address" || name == "audit";
+        return keys || name == "lifetime" || name == "scope";
+    return keys || name == "port" || name == "threads" || name == "address" ||
+           name == "audit" || name == "key-check" || name == "trusted-proxy" ||
+           name == "connections";
 }
 
 std::optional<command_line> parse(int argc, char** argv) {
@@ -116,6 +133,30 @@ std::string signing_key() {
     return std::string(docs_service::development_key);
 }
 
+// The token keys the command line asks for: a key file re-read every
+// `check` seconds, whose reloads and refusals are logged, or the
+// environment's key.
+docs_service::settings key_settings(command_line const& line,
+                                    std::chrono::seconds check) {
+    docs_service::settings config;
+    config.issuing_key = option(line, "issuing-key", "");
+    auto file = option(line, "keys", "");
+    if (file.empty()) {
+        if (!config.issuing_key.empty())
+            throw std::invalid_argument("--issuing-key needs --keys");
+        config.key = signing_key();
+        return config;
+    }
+    config.key_file = std::make_shared<clearance::jwks_file>(
+        file, check, [](clearance::jwks_file_event const& e) {
+            if (e.what == clearance::jwks_file_event::kind::reloaded)
+                spdlog::info("key file reloaded: {} keys in use", e.keys);
+            else
+                spdlog::error("{}; the keys in use are kept", e.problem);
+        });
+    return config;
+}
+
 // Writes every access decision as one JSON object per line to `path`,
 // through spdlog's thread-safe file sink. Opening the file is checked
 // here, at start-up.
@@ -150,17 +191,27 @@ clearance::audit_sink audit_log(std::string const& path) {
 int serve(command_line const& line) {
     auto port = number<std::uint16_t>(option(line, "port", "8080"));
     auto threads = number<unsigned>(option(line, "threads", "0"));
-    if (!port || !threads) {
-        std::cerr << "docs-service: --port and --threads take a number\n";
+    auto check = number<unsigned>(option(line, "key-check", "5"));
+    auto connections = number<std::size_t>(option(line, "connections", "4"));
+    if (!port || !threads || !check || *check == 0 || !connections) {
+        std::cerr << "docs-service: --port, --threads, --connections and "
+                     "--key-check take a number (--key-check at least 1)\n";
         return 2;
     }
     auto db = option(line, "db", "docs.db");
-    docs_service::store data(db);
-    clearance::audit_sink audit;
+    auto database = docs_service::open_store(db, *connections);
+    auto& data = *database;
+    auto config = key_settings(line, std::chrono::seconds{*check});
     if (auto path = option(line, "audit", ""); !path.empty())
-        audit = audit_log(path);
-    docs_service::application app(data, signing_key(), std::move(audit),
-                                  report_key());
+        config.audit = audit_log(path);
+    config.report_key = report_key();
+    if (auto proxy = option(line, "trusted-proxy", ""); !proxy.empty())
+        config.trusted_proxies = {proxy};
+    // Replicas log to a file that operators and tests read as it grows.
+    spdlog::flush_on(spdlog::level::info);
+    bool const development =
+        !config.key_file && !std::getenv("DOCS_SERVICE_KEY");
+    docs_service::application app(data, std::move(config));
 
     clearance::server_options options;
     options.address = option(line, "address", "127.0.0.1");
@@ -170,9 +221,10 @@ int serve(command_line const& line) {
 
     auto base =
         "http://" + options.address + ":" + std::to_string(server.port());
-    std::cout << "docs-service listening on " << base << " (database " << db
+    std::cout << "docs-service listening on " << base << " (database "
+              << (docs_service::is_postgres_location(db) ? "PostgreSQL" : db)
               << ")\n";
-    if (!std::getenv("DOCS_SERVICE_KEY"))
+    if (development)
         std::cout << "signing with the public development key; set "
                      "DOCS_SERVICE_KEY for anything real\n";
     std::cout << "\nTokens for the seeded users, valid for 12 hours:\n";
@@ -215,8 +267,9 @@ int token(command_line const& line) {
         std::cerr << "docs-service: --lifetime takes a number of seconds\n";
         return 2;
     }
-    docs_service::store data(option(line, "db", "docs.db"));
-    docs_service::application app(data, signing_key());
+    auto data = docs_service::open_store(option(line, "db", "docs.db"), 1);
+    docs_service::application app(*data,
+                                  key_settings(line, std::chrono::seconds{5}));
     auto issued =
         app.token_for(line.positional.front(), std::chrono::seconds{*lifetime},
                       option(line, "scope", ""));

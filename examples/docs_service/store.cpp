@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "store.hpp"
 
+#include "postgres_store.hpp"
+#include "seed.hpp"
+
 #include <sqlite3.h>
 
 #include <array>
@@ -30,37 +33,9 @@ constexpr std::array schema{
     " body TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS documents_by_tenant"
     " ON documents (tenant, owner)",
-};
-
-struct seed_user {
-    std::int64_t id;
-    std::string_view name;
-    std::string_view tenant;
-    std::string_view role;
-};
-
-// Other tests of the service address these rows by id.
-constexpr std::array seed_users{
-    seed_user{1, "alice", "acme", "editor"},
-    seed_user{2, "bob", "acme", "viewer"},
-    seed_user{3, "root", "acme", "admin"},
-    seed_user{4, "eve", "globex", "editor"},
-};
-
-struct seed_document {
-    std::int64_t id;
-    std::string_view owner;
-    std::string_view tenant;
-    std::string_view title;
-    std::string_view body;
-};
-
-constexpr std::array seed_documents{
-    seed_document{1, "alice", "acme", "Alice's plan",
-                  "Ship the first release."},
-    seed_document{2, "bob", "acme", "Bob's notes", "Remember the milk."},
-    seed_document{3, "eve", "globex", "Eve's secret",
-                  "Globex quarterly numbers."},
+    "CREATE TABLE IF NOT EXISTS revoked_tokens ("
+    " token_id TEXT PRIMARY KEY,"
+    " keep_until INTEGER NOT NULL)",
 };
 
 // The message is SQLite's own, unadorned: the callers add the context
@@ -189,7 +164,7 @@ private:
 
 // Inserts the fixed rows of a first run. The caller holds the transaction.
 void seed(sqlite3* connection) {
-    for (auto const& u : seed_users) {
+    for (auto const& u : seed::users) {
         statement(connection,
                   "INSERT INTO users (id, name, tenant) VALUES (?1, ?2, ?3)")
             .bind(1, u.id)
@@ -202,7 +177,7 @@ void seed(sqlite3* connection) {
             .bind(2, u.role)
             .run();
     }
-    for (auto const& d : seed_documents) {
+    for (auto const& d : seed::documents) {
         statement(connection, "INSERT INTO documents"
                               " (id, owner, tenant, title, body)"
                               " VALUES (?1, ?2, ?3, ?4, ?5)")
@@ -271,6 +246,12 @@ std::vector<user> read_users(statement& query) {
     return result;
 }
 
+std::int64_t unix_seconds(std::chrono::system_clock::time_point time) {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               time.time_since_epoch())
+        .count();
+}
+
 template <typename T>
 std::optional<T> first(std::vector<T> rows) {
     if (rows.empty()) {
@@ -281,13 +262,14 @@ std::optional<T> first(std::vector<T> rows) {
 
 } // namespace
 
-void store::connection_closer::operator()(sqlite3* connection) const noexcept {
+void sqlite_store::connection_closer::operator()(
+    sqlite3* connection) const noexcept {
     // Every statement is finalized by its owner before this runs, so the
     // connection closes at once.
     sqlite3_close_v2(connection);
 }
 
-store::store(std::string const& path) {
+sqlite_store::sqlite_store(std::string const& path) {
     sqlite3* handle = nullptr;
     int const opened = sqlite3_open_v2(
         path.c_str(), &handle,
@@ -313,9 +295,9 @@ store::store(std::string const& path) {
     }
 }
 
-store::~store() = default;
+sqlite_store::~sqlite_store() = default;
 
-std::optional<document> store::find_document(std::int64_t id) const {
+std::optional<document> sqlite_store::find_document(std::int64_t id) const {
     std::lock_guard lock(mutex_);
     statement query(connection_.get(),
                     "SELECT id, owner, tenant, title, body FROM documents"
@@ -324,8 +306,9 @@ std::optional<document> store::find_document(std::int64_t id) const {
     return first(read_documents(query));
 }
 
-std::vector<document> store::documents_owned_by(std::string_view owner,
-                                                std::string_view tenant) const {
+std::vector<document>
+sqlite_store::documents_owned_by(std::string_view owner,
+                                 std::string_view tenant) const {
     std::lock_guard lock(mutex_);
     statement query(connection_.get(),
                     "SELECT id, owner, tenant, title, body FROM documents"
@@ -335,7 +318,7 @@ std::vector<document> store::documents_owned_by(std::string_view owner,
 }
 
 std::vector<document>
-store::documents_in_tenant(std::string_view tenant) const {
+sqlite_store::documents_in_tenant(std::string_view tenant) const {
     std::lock_guard lock(mutex_);
     statement query(connection_.get(),
                     "SELECT id, owner, tenant, title, body FROM documents"
@@ -344,9 +327,9 @@ store::documents_in_tenant(std::string_view tenant) const {
     return read_documents(query);
 }
 
-std::vector<document>
-store::documents_where(std::string_view condition,
-                       std::vector<std::string> const& parameters) const {
+std::vector<document> sqlite_store::documents_where(
+    std::string_view condition,
+    std::vector<std::string> const& parameters) const {
     std::lock_guard lock(mutex_);
     // The condition comes from the service's ownership rules, never from
     // a request; every value in it is a bound parameter.
@@ -361,8 +344,10 @@ store::documents_where(std::string_view condition,
     return read_documents(query);
 }
 
-document store::create_document(std::string_view owner, std::string_view tenant,
-                                std::string_view title, std::string_view body) {
+document sqlite_store::create_document(std::string_view owner,
+                                       std::string_view tenant,
+                                       std::string_view title,
+                                       std::string_view body) {
     std::lock_guard lock(mutex_);
     statement insert(connection_.get(),
                      "INSERT INTO documents (owner, tenant, title, body)"
@@ -377,8 +362,8 @@ document store::create_document(std::string_view owner, std::string_view tenant,
     return std::move(created.front());
 }
 
-bool store::update_document(std::int64_t id, std::string_view title,
-                            std::string_view body) {
+bool sqlite_store::update_document(std::int64_t id, std::string_view title,
+                                   std::string_view body) {
     std::lock_guard lock(mutex_);
     statement update(connection_.get(),
                      "UPDATE documents SET title = ?2, body = ?3"
@@ -388,14 +373,14 @@ bool store::update_document(std::int64_t id, std::string_view title,
     return sqlite3_changes64(connection_.get()) > 0;
 }
 
-bool store::delete_document(std::int64_t id) {
+bool sqlite_store::delete_document(std::int64_t id) {
     std::lock_guard lock(mutex_);
     statement remove(connection_.get(), "DELETE FROM documents WHERE id = ?1");
     remove.bind(1, id).run();
     return sqlite3_changes64(connection_.get()) > 0;
 }
 
-std::vector<user> store::users_in_tenant(std::string_view tenant) const {
+std::vector<user> sqlite_store::users_in_tenant(std::string_view tenant) const {
     std::lock_guard lock(mutex_);
     statement query(connection_.get(),
                     "SELECT u.id, u.name, u.tenant, r.role FROM users AS u"
@@ -405,7 +390,7 @@ std::vector<user> store::users_in_tenant(std::string_view tenant) const {
     return read_users(query);
 }
 
-std::vector<user> store::all_users() const {
+std::vector<user> sqlite_store::all_users() const {
     std::lock_guard lock(mutex_);
     statement query(connection_.get(),
                     "SELECT u.id, u.name, u.tenant, r.role FROM users AS u"
@@ -414,7 +399,7 @@ std::vector<user> store::all_users() const {
     return read_users(query);
 }
 
-std::optional<user> store::find_user(std::string_view name) const {
+std::optional<user> sqlite_store::find_user(std::string_view name) const {
     std::lock_guard lock(mutex_);
     statement query(connection_.get(),
                     "SELECT u.id, u.name, u.tenant, r.role FROM users AS u"
@@ -424,7 +409,7 @@ std::optional<user> store::find_user(std::string_view name) const {
     return first(read_users(query));
 }
 
-std::optional<user> store::find_user(std::int64_t id) const {
+std::optional<user> sqlite_store::find_user(std::int64_t id) const {
     std::lock_guard lock(mutex_);
     statement query(connection_.get(),
                     "SELECT u.id, u.name, u.tenant, r.role FROM users AS u"
@@ -434,12 +419,54 @@ std::optional<user> store::find_user(std::int64_t id) const {
     return first(read_users(query));
 }
 
-bool store::delete_user(std::int64_t id) {
+bool sqlite_store::delete_user(std::int64_t id) {
     std::lock_guard lock(mutex_);
     // The foreign key removes the user's roles in the same statement.
     statement remove(connection_.get(), "DELETE FROM users WHERE id = ?1");
     remove.bind(1, id).run();
     return sqlite3_changes64(connection_.get()) > 0;
+}
+
+void sqlite_store::revoke_token(
+    std::string_view token_id,
+    std::chrono::system_clock::time_point keep_until) {
+    auto const now = std::chrono::system_clock::now();
+    std::lock_guard lock(mutex_);
+    transaction revoking(connection_.get());
+    statement(connection_.get(),
+              "DELETE FROM revoked_tokens WHERE keep_until < ?1")
+        .bind(1, unix_seconds(now))
+        .run();
+    statement(connection_.get(),
+              "INSERT INTO revoked_tokens (token_id, keep_until)"
+              " VALUES (?1, ?2) ON CONFLICT (token_id) DO UPDATE"
+              " SET keep_until = max(keep_until, excluded.keep_until)")
+        .bind(1, token_id)
+        .bind(2, unix_seconds(keep_until))
+        .run();
+    revoking.commit();
+}
+
+bool sqlite_store::is_token_revoked(std::string_view token_id) const {
+    std::lock_guard lock(mutex_);
+    statement query(connection_.get(),
+                    "SELECT EXISTS (SELECT 1 FROM revoked_tokens"
+                    " WHERE token_id = ?1)");
+    query.bind(1, token_id);
+    query.step();
+    return query.integer(0) != 0;
+}
+
+bool is_postgres_location(std::string_view location) {
+    return location.starts_with("postgresql://") ||
+           location.starts_with("postgres://");
+}
+
+std::unique_ptr<store> open_store(std::string const& location,
+                                  std::size_t postgres_connections) {
+    if (is_postgres_location(location))
+        return std::make_unique<postgres_store>(location, postgres_connections);
+    return std::make_unique<sqlite_store>(location);
 }
 
 } // namespace docs_service

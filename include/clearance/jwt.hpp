@@ -30,11 +30,14 @@
 //
 // Claims become the principal: `sub` (required string), `tenant`
 // (string), `roles` (array of role names; names the policy does not know
-// are ignored) and `scope` (space-separated; unknown scopes ignored).
+// are ignored), `scope` (space-separated; unknown scopes ignored), `jti`
+// (string, the token's id) and `exp`.
 //
 // Every refusal carries a short fixed description (`jwt_refusal`), for
-// RFC 6750's `error_description`. Key files are read once, by the
-// functions below; a bad one throws, naming the file and the problem.
+// RFC 6750's `error_description`. Key files are read by the functions
+// below; a bad one throws, naming the file and the problem. A
+// `jwks_file` re-reads its key set when the file changes, so that keys
+// rotate without a restart; a bad new file keeps the keys in use.
 //
 // Using this header needs cpp-jwt, nlohmann::json and OpenSSL 3 (Debian:
 // libcpp-jwt-dev, nlohmann-json3-dev, libssl-dev); link the
@@ -56,15 +59,19 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <set>
@@ -115,8 +122,10 @@ struct jwt_key {
     std::string material{};
 };
 
-/// Settings of a `jwt_authenticator`. Set either `secret` (one HS256
-/// key, tokens need no `kid`) or `keys`.
+class jwks_file;
+
+/// Settings of a `jwt_authenticator`. Set exactly one of `secret` (one
+/// HS256 key, tokens need no `kid`), `keys` or `key_file`.
 struct jwt_options {
     /// A single HS256 key of at least 32 bytes (RFC 7518 3.2).
     std::string secret;
@@ -124,6 +133,10 @@ struct jwt_options {
     /// The key set. With several keys, each has a distinct non-empty id
     /// and every token must name its key with `kid`.
     std::vector<jwt_key> keys;
+
+    /// A key set read from a file and re-read when the file changes,
+    /// shared by every authenticator that verifies with it.
+    std::shared_ptr<jwks_file> key_file;
 
     /// Tolerance for clock skew when checking `exp` and `nbf`; from zero
     /// to one day.
@@ -154,6 +167,9 @@ struct token_claims {
     std::vector<std::string> roles;
     /// Space-separated scopes; empty for none.
     std::string scope;
+    /// The `jti` claim, which names the token for revocation; when
+    /// empty, `issue` makes a random one.
+    std::string token_id{};
 };
 
 /// The descriptions a `jwt_authenticator` gives in
@@ -219,7 +235,7 @@ inline constexpr std::string_view wrong_audience =
     "the token audience is not accepted";
 /// `sub` is missing, empty or not a string.
 inline constexpr std::string_view no_subject = "the token has no subject";
-/// `tenant`, `roles` or `scope` has the wrong type.
+/// `tenant`, `roles`, `scope` or `jti` has the wrong type.
 inline constexpr std::string_view bad_claim = "a claim has the wrong type";
 /// The token could not be processed (out of memory, say).
 inline constexpr std::string_view unprocessable =
@@ -898,6 +914,223 @@ inline std::vector<jwt_key> read_jwks(std::filesystem::path const& file) {
     return parse_jwks(text, "the JWKS file '" + file.string() + "'");
 }
 
+/// A checked, immutable set of keys with their public keys parsed, as a
+/// `jwt_authenticator` verifies with it. Sets are shared between
+/// threads through `std::shared_ptr<jwt_key_set const>`.
+class jwt_key_set {
+public:
+    /// Checks and prepares `keys`. Throws `std::invalid_argument`, naming
+    /// the key and the problem, if there is no key, an HS256 secret is
+    /// shorter than 32 bytes or holds a PEM key, a public key does not
+    /// parse or does not suit its algorithm, or several keys lack
+    /// distinct ids.
+    explicit jwt_key_set(std::vector<jwt_key> keys)
+        : keys_(std::move(keys)) {
+        using std::invalid_argument;
+        if (keys_.empty())
+            throw invalid_argument("clearance: a JWT authenticator needs a "
+                                   "key: set jwt_options::secret or keys");
+        for (std::size_t i = 0; i < keys_.size(); ++i) {
+            auto& key = keys_[i];
+            std::string name =
+                key.id.empty() ? "the JWT key" : "the JWT key '" + key.id + "'";
+            auto prepared = detail::prepare_key(key);
+            if (!prepared.problem.empty())
+                throw invalid_argument("clearance: " + name + " " +
+                                       prepared.problem);
+            public_keys_.push_back(std::move(prepared.public_key));
+            if (keys_.size() > 1 && key.id.empty())
+                throw invalid_argument(
+                    "clearance: with several JWT keys, each needs an id "
+                    "(kid); key " +
+                    std::to_string(i + 1) + " has none");
+            for (std::size_t j = 0; j < i; ++j)
+                if (keys_[j].id == key.id)
+                    throw invalid_argument(
+                        "clearance: two JWT keys have the id '" + key.id + "'");
+        }
+    }
+
+    /// The keys, in the order given.
+    std::vector<jwt_key> const& keys() const noexcept { return keys_; }
+
+    /// The position of the key `id` names, or nothing.
+    std::optional<std::size_t> find(std::string_view id) const noexcept {
+        for (std::size_t i = 0; i < keys_.size(); ++i)
+            if (keys_[i].id == id)
+                return i;
+        return std::nullopt;
+    }
+
+    /// The parsed public key of the key at `index`; null for HS256.
+    EVP_PKEY* public_key(std::size_t index) const noexcept {
+        return public_keys_[index].get();
+    }
+
+private:
+    std::vector<jwt_key> keys_;
+    // Shared by copies; OpenSSL lets threads verify with one key at once.
+    std::vector<std::shared_ptr<EVP_PKEY>> public_keys_;
+};
+
+/// What a `jwks_file` reports when it looks at its file again and finds
+/// it changed.
+struct jwks_file_event {
+    enum class kind {
+        /// The file was read and its keys are now in use.
+        reloaded,
+        /// The file could not be used; the keys in use stay.
+        refused,
+    };
+
+    kind what = kind::reloaded;
+    /// For `reloaded`, the number of keys now in use.
+    std::size_t keys = 0;
+    /// For `refused`, what is wrong, naming the file.
+    std::string problem;
+};
+
+/// A JSON Web Key Set in a file, read at construction and re-read when
+/// the file's content changes, so that keys rotate without a restart.
+///
+/// The keys in use are an immutable `jwt_key_set` swapped atomically:
+/// a verification in flight keeps the set it started with. The file is
+/// looked at again when `keys()` is called and `check_every` has passed
+/// since the last look, by the one caller that finds it due; the others
+/// go on with the keys in use and never wait. A file that cannot be
+/// read or holds a bad key set is reported once to `report` and leaves
+/// the keys in use unchanged, so a mistake while rotating never refuses
+/// tokens that verified before it.
+///
+/// To rotate: add the new key beside the old one (write the new file
+/// and rename it over the old one, so that no reader sees half of it),
+/// wait `check_every` before signing with the new key, and remove the
+/// old key once the last token it signed has expired.
+class jwks_file {
+public:
+    /// A function told of each reload and each refused file. It is
+    /// called from whichever thread looked at the file, and must not
+    /// block for long.
+    using reporter = std::function<void(jwks_file_event const&)>;
+
+    /// Reads the key set in `file` as `read_jwks` does, and checks it as
+    /// a `jwt_authenticator` would. Throws `std::runtime_error` or
+    /// `std::invalid_argument`, naming the file and the problem, if it
+    /// cannot be used; `check_every` must be positive.
+    explicit jwks_file(
+        std::filesystem::path file,
+        std::chrono::milliseconds check_every = std::chrono::seconds{5},
+        reporter report = {})
+        : file_(std::move(file))
+        , check_every_(check_every)
+        , report_(std::move(report)) {
+        if (check_every_ <= std::chrono::milliseconds{0})
+            throw std::invalid_argument(
+                "clearance: a key file's check interval must be positive");
+        text_ = detail::read_key_file(file_, "JWKS file", 1024 * 1024);
+        current_.store(parse(text_));
+        last_look_.store(now());
+    }
+
+    jwks_file(jwks_file const&) = delete;
+    jwks_file& operator=(jwks_file const&) = delete;
+
+    /// The keys in use, after looking at the file again if `check_every`
+    /// has passed since the last look.
+    std::shared_ptr<jwt_key_set const> keys() const noexcept {
+        look(check_every_);
+        return current_.load();
+    }
+
+    /// Looks at the file again unless it was looked at less than
+    /// `min_age` ago; returns whether new keys are now in use. Never
+    /// throws: problems go to the reporter.
+    bool look(std::chrono::nanoseconds min_age) const noexcept {
+        auto last = last_look_.load();
+        auto time = now();
+        if (time - last < min_age.count() ||
+            !last_look_.compare_exchange_strong(last, time))
+            return false;
+        return reread();
+    }
+
+    /// The file's path.
+    std::filesystem::path const& path() const noexcept { return file_; }
+
+    /// How often the file is looked at.
+    std::chrono::milliseconds check_every() const noexcept {
+        return check_every_;
+    }
+
+private:
+    static std::int64_t now() noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+
+    std::shared_ptr<jwt_key_set const> parse(std::string const& text) const {
+        auto source = "the JWKS file '" + file_.string() + "'";
+        try {
+            return std::make_shared<jwt_key_set const>(
+                parse_jwks(text, source));
+        } catch (std::invalid_argument const& e) {
+            // The key set's own message names the key, not the file.
+            throw std::invalid_argument(source + ": " + e.what());
+        }
+    }
+
+    bool reread() const noexcept {
+        std::lock_guard lock{mutex_};
+        jwks_file_event event;
+        try {
+            auto text = detail::read_key_file(file_, "JWKS file", 1024 * 1024);
+            if (text == text_) {
+                problem_.clear();
+                return false;
+            }
+            auto keys = parse(text);
+            event.keys = keys->keys().size();
+            current_.store(std::move(keys));
+            text_ = std::move(text);
+            problem_.clear();
+        } catch (std::exception const& e) {
+            event.what = jwks_file_event::kind::refused;
+            event.problem = e.what();
+        } catch (...) {
+            event.what = jwks_file_event::kind::refused;
+            event.problem = "clearance: the JWKS file '" + file_.string() +
+                            "' could not be read";
+        }
+        bool const reloaded = event.what == jwks_file_event::kind::reloaded;
+        // A file that stays bad is reported when it first turns bad, not
+        // at every look.
+        if (!reloaded) {
+            if (event.problem == problem_)
+                return false;
+            problem_ = event.problem;
+        }
+        if (report_) {
+            try {
+                report_(event);
+            } catch (...) {
+                // A failing reporter must not fail verification.
+            }
+        }
+        return reloaded;
+    }
+
+    std::filesystem::path file_;
+    std::chrono::milliseconds check_every_;
+    reporter report_;
+    mutable std::atomic<std::shared_ptr<jwt_key_set const>> current_;
+    mutable std::atomic<std::int64_t> last_look_{0};
+    // Held while the file is read; guards text_ and problem_.
+    mutable std::mutex mutex_;
+    mutable std::string text_;
+    mutable std::string problem_;
+};
+
 /// Authenticates bearer JWTs against a key set, for `Policy`.
 /// Construction checks the configuration once and throws on any
 /// mistake; `authenticate` never throws and never lets a malformed token
@@ -909,43 +1142,27 @@ public:
     using credential_kind = bearer_tokens;
 
     /// Throws `std::invalid_argument`, naming the key and the problem,
-    /// if there is no key, both `secret` and `keys` are set, an HS256
-    /// secret is shorter than 32 bytes or holds a PEM key, a public key
-    /// does not parse or does not suit its algorithm, several keys lack
-    /// distinct ids, or the leeway is negative or longer than a day.
+    /// if there is no key, more than one of `secret`, `keys` and
+    /// `key_file` is set, an HS256 secret is shorter than 32 bytes or
+    /// holds a PEM key, a public key does not parse or does not suit its
+    /// algorithm, several keys lack distinct ids, or the leeway is
+    /// negative or longer than a day.
     explicit jwt_authenticator(jwt_options options)
         : options_(std::move(options)) {
         using std::invalid_argument;
-        if (!options_.secret.empty() && !options_.keys.empty())
-            throw invalid_argument("clearance: set jwt_options::secret or "
-                                   "jwt_options::keys, not both");
+        if (!options_.secret.empty() + !options_.keys.empty() +
+                (options_.key_file != nullptr) >
+            1)
+            throw invalid_argument("clearance: set only one of "
+                                   "jwt_options::secret, keys and key_file");
         if (!options_.secret.empty()) {
             options_.keys.push_back(
                 {{}, jwt_algorithm::hs256, std::move(options_.secret)});
             options_.secret.clear();
         }
-        if (options_.keys.empty())
-            throw invalid_argument("clearance: a JWT authenticator needs a "
-                                   "key: set jwt_options::secret or keys");
-        for (std::size_t i = 0; i < options_.keys.size(); ++i) {
-            auto& key = options_.keys[i];
-            std::string name =
-                key.id.empty() ? "the JWT key" : "the JWT key '" + key.id + "'";
-            auto prepared = detail::prepare_key(key);
-            if (!prepared.problem.empty())
-                throw invalid_argument("clearance: " + name + " " +
-                                       prepared.problem);
-            public_keys_.push_back(std::move(prepared.public_key));
-            if (options_.keys.size() > 1 && key.id.empty())
-                throw invalid_argument(
-                    "clearance: with several JWT keys, each needs an id "
-                    "(kid); key " +
-                    std::to_string(i + 1) + " has none");
-            for (std::size_t j = 0; j < i; ++j)
-                if (options_.keys[j].id == key.id)
-                    throw invalid_argument(
-                        "clearance: two JWT keys have the id '" + key.id + "'");
-        }
+        if (!options_.key_file)
+            fixed_keys_ = std::make_shared<jwt_key_set const>(
+                std::exchange(options_.keys, {}));
         if (options_.leeway < std::chrono::seconds{0} ||
             options_.leeway > std::chrono::hours{24})
             throw invalid_argument(
@@ -988,10 +1205,11 @@ public:
     /// are public keys, which verify but cannot sign.
     std::string issue(token_claims const& claims,
                       std::chrono::seconds lifetime) const {
-        if (options_.keys.size() != 1)
+        auto keys = current_keys();
+        if (keys->keys().size() != 1)
             throw std::logic_error("clearance: with several JWT keys, name "
                                    "the key that issues the token");
-        return issue(claims, lifetime, options_.keys.front().id);
+        return sign(claims, lifetime, keys->keys().front());
     }
 
     /// Issues a token as above, signed with the HS256 key `key_id`, whose
@@ -999,22 +1217,40 @@ public:
     /// no such HS256 key.
     std::string issue(token_claims const& claims, std::chrono::seconds lifetime,
                       std::string_view key_id) const {
-        auto key =
-            std::find_if(options_.keys.begin(), options_.keys.end(),
-                         [&](jwt_key const& k) { return k.id == key_id; });
-        if (key == options_.keys.end() ||
-            key->algorithm != jwt_algorithm::hs256)
+        auto keys = current_keys();
+        auto found = keys->find(key_id);
+        if (!found)
+            throw std::logic_error("clearance: only a configured HS256 key "
+                                   "can issue tokens");
+        return sign(claims, lifetime, keys->keys()[*found]);
+    }
+
+    /// The keys tokens are verified with now: the fixed set, or the key
+    /// file's current one.
+    std::shared_ptr<jwt_key_set const> current_keys() const noexcept {
+        return options_.key_file ? options_.key_file->keys() : fixed_keys_;
+    }
+
+private:
+    using refusal = std::string_view;
+
+    std::string sign(token_claims const& claims, std::chrono::seconds lifetime,
+                     jwt_key const& key) const {
+        if (key.algorithm != jwt_algorithm::hs256)
             throw std::logic_error("clearance: only a configured HS256 key "
                                    "can issue tokens");
         nlohmann::json header{{"alg", "HS256"}, {"typ", "JWT"}};
-        if (!key->id.empty())
-            header["kid"] = key->id;
+        if (!key.id.empty())
+            header["kid"] = key.id;
         auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
         nlohmann::json payload{{"sub", claims.subject},
                                {"tenant", claims.tenant},
                                {"roles", claims.roles},
+                               {"jti", claims.token_id.empty()
+                                           ? random_token_id()
+                                           : claims.token_id},
                                {"iat", now},
                                {"exp", now + lifetime.count()}};
         if (!claims.scope.empty())
@@ -1026,14 +1262,21 @@ public:
         auto input = detail::encode_base64url(header.dump()) + "." +
                      detail::encode_base64url(payload.dump());
         auto [mac, error] = jwt::HMACSign<jwt::algo::HS256>::sign(
-            key->material, {input.data(), input.size()});
+            key.material, {input.data(), input.size()});
         if (error)
             throw std::runtime_error("clearance: HS256 signing failed");
         return input + "." + detail::encode_base64url(mac);
     }
 
-private:
-    using refusal = std::string_view;
+    // 128 random bits from OpenSSL's generator, in base64url.
+    static std::string random_token_id() {
+        unsigned char bytes[16];
+        if (RAND_bytes(bytes, sizeof bytes) != 1)
+            throw std::runtime_error(
+                "clearance: no random bytes for a token id");
+        return detail::encode_base64url(
+            {reinterpret_cast<char const*>(bytes), sizeof bytes});
+    }
 
     authentication check(std::string_view token) const {
         namespace why = jwt_refusal;
@@ -1055,7 +1298,18 @@ private:
         if (auto problem = detail::header_problem(header.first);
             !problem.empty())
             return authentication::invalid(problem);
-        auto [key, wrong_key] = select_key(header.first);
+        auto keys = current_keys();
+        auto [key, wrong_key] = select_key(*keys, header.first);
+        // A key added to the key file a moment ago: look at the file now
+        // rather than at the next check, but at most once a second, so
+        // that tokens naming unknown keys cannot make every request read
+        // it.
+        if (wrong_key == jwt_refusal::unknown_key && options_.key_file &&
+            options_.key_file->look(std::min<std::chrono::nanoseconds>(
+                options_.key_file->check_every(), std::chrono::seconds{1}))) {
+            keys = current_keys();
+            std::tie(key, wrong_key) = select_key(*keys, header.first);
+        }
         if (!wrong_key.empty())
             return authentication::invalid(wrong_key);
 
@@ -1070,7 +1324,7 @@ private:
         auto signature = detail::decode_base64url(signature_part);
         if (!signature)
             return authentication::invalid(why::not_compact);
-        if (!verifies(key, signing_input, *signature))
+        if (!verifies(*keys, key, signing_input, *signature))
             return authentication::invalid(why::bad_signature);
 
         principal who;
@@ -1104,18 +1358,16 @@ private:
     // that key's algorithm, so it can never choose another key, nor use
     // a key with another algorithm.
     // Returns the key's position, or the refusal.
-    std::pair<std::size_t, refusal>
-    select_key(nlohmann::json const& header) const {
-        auto const& keys = options_.keys;
+    static std::pair<std::size_t, refusal>
+    select_key(jwt_key_set const& set, nlohmann::json const& header) {
+        auto const& keys = set.keys();
         std::size_t key = keys.size();
         auto kid = header.find("kid");
         if (kid != header.end()) {
-            auto const& id = kid->get_ref<std::string const&>();
-            for (std::size_t i = 0; i < keys.size(); ++i)
-                if (keys[i].id == id)
-                    key = i;
-            if (key == keys.size())
+            auto found = set.find(kid->get_ref<std::string const&>());
+            if (!found)
                 return {key, jwt_refusal::unknown_key};
+            key = *found;
         } else if (keys.size() == 1) {
             key = 0;
         } else {
@@ -1129,9 +1381,10 @@ private:
 
     // Whether `signature` (decoded) signs `signing_input` under the key
     // at position `key`.
-    bool verifies(std::size_t key, std::string_view signing_input,
-                  std::string const& signature) const {
-        auto const& selected = options_.keys[key];
+    static bool verifies(jwt_key_set const& keys, std::size_t key,
+                         std::string_view signing_input,
+                         std::string const& signature) {
+        auto const& selected = keys.keys()[key];
         bool valid = false;
         if (selected.algorithm == jwt_algorithm::hs256) {
             // cpp-jwt computes the MAC; the comparison takes the same
@@ -1142,7 +1395,7 @@ private:
                 !error && mac.size() == signature.size() &&
                 CRYPTO_memcmp(mac.data(), signature.data(), mac.size()) == 0;
         } else {
-            valid = detail::verify_signature(public_keys_[key].get(),
+            valid = detail::verify_signature(keys.public_key(key),
                                              selected.algorithm, signing_input,
                                              signature);
         }
@@ -1186,6 +1439,14 @@ private:
             sub->get_ref<std::string const&>().empty())
             return jwt_refusal::no_subject;
         who.subject = sub->get<std::string>();
+        if (auto jti = claims.find("jti"); jti != claims.end()) {
+            if (!jti->is_string())
+                return jwt_refusal::bad_claim;
+            who.token_id = jti->get<std::string>();
+        }
+        if (exp)
+            who.expires = std::chrono::system_clock::time_point{
+                std::chrono::seconds{*exp}};
         if (auto tenant = claims.find("tenant"); tenant != claims.end()) {
             if (!tenant->is_string())
                 return jwt_refusal::bad_claim;
@@ -1239,10 +1500,9 @@ private:
     }
 
     jwt_options options_;
-    // For each key of options_.keys, its parsed public key (none for
-    // HS256). Shared by copies; OpenSSL lets threads verify with one key
-    // at once.
-    std::vector<std::shared_ptr<EVP_PKEY>> public_keys_;
+    // The keys when they are fixed at construction; null with a key
+    // file. Shared by copies.
+    std::shared_ptr<jwt_key_set const> fixed_keys_;
 };
 
 } // namespace clearance

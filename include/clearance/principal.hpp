@@ -9,6 +9,7 @@
 
 #include <clearance/detail/bitmask.hpp>
 
+#include <chrono>
 #include <string>
 
 /// The largest number of roles a policy may declare.
@@ -56,6 +57,14 @@ struct principal {
 
     /// The OAuth scopes the credential carries.
     scope_set scopes;
+
+    /// The credential's own id, when it has one (the JWT `jti`): what a
+    /// revocation list names.
+    std::string token_id;
+
+    /// When the credential expires (the JWT `exp`); the epoch for a
+    /// credential that does not.
+    std::chrono::system_clock::time_point expires{};
 };
 
 } // namespace clearance
