@@ -211,11 +211,20 @@ struct route_description {
 namespace detail {
 
 // Whether two templates of one method can match the same request path.
+// A catch-all "{name...}" matches one or more segments, so it overlaps
+// any template at least as long that agrees on the segments before it.
 constexpr bool templates_overlap(std::span<segment const> a,
                                  std::span<segment const> b) noexcept {
-    if (a.size() != b.size())
+    bool a_rest = !a.empty() && a.back().rest;
+    bool b_rest = !b.empty() && b.back().rest;
+    if (a_rest && !b_rest && b.size() < a.size())
         return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
+    if (b_rest && !a_rest && a.size() < b.size())
+        return false;
+    if (!a_rest && !b_rest && a.size() != b.size())
+        return false;
+    auto compared = a.size() < b.size() ? a.size() : b.size();
+    for (std::size_t i = 0; i < compared; ++i)
         if (!a[i].parameter && !b[i].parameter && a[i].text != b[i].text)
             return false;
     return true;
