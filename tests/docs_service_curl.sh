@@ -13,8 +13,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The files the service serves under /files/, and a link out of them.
+mkdir "$work/files"
+printf 'hello, files\n' >"$work/files/hello.txt"
+ln -s /etc/passwd "$work/files/escape"
+
 "$binary" serve --port 0 --db "$work/docs.db" --audit "$work/audit.jsonl" \
-    >"$work/out" 2>&1 &
+    --files "$work/files" >"$work/out" 2>&1 &
 server=$!
 for _ in $(seq 100); do
     grep -q '^docs-service listening on' "$work/out" && break
@@ -100,6 +105,32 @@ expect "expired is invalid_token" 'error="invalid_token"' "$work/head"
 b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
 unsigned="$(b64 '{"alg":"none","typ":"JWT"}').$(b64 '{"sub":"alice","tenant":"acme","roles":["admin"],"exp":9999999999}')."
 check "alg none" 401 -H "$(bearer "$unsigned")" "$base/admin/users"
+
+# Files under /files/ are for readers of documents.
+check "a file needs a token" 401 "$base/files/hello.txt"
+check "bob reads a file" 200 -H "$(bearer "$BOB")" "$base/files/hello.txt"
+expect "the file" 'hello, files' "$work/body"
+expect "its type" 'Content-Type: text/plain; charset=utf-8' "$work/head"
+expect "nosniff" 'X-Content-Type-Options: nosniff' "$work/head"
+check "a range of it" 206 -r 0-4 -H "$(bearer "$BOB")" \
+    "$base/files/hello.txt"
+expect "the range" 'Content-Range: bytes 0-4/13' "$work/head"
+expect "the range's bytes" 'hello' "$work/body"
+check "a range past its end" 416 -r 50- -H "$(bearer "$BOB")" \
+    "$base/files/hello.txt"
+check "a missing file" 404 -H "$(bearer "$BOB")" "$base/files/none.txt"
+cp "$work/head" "$work/missing-head"; cp "$work/body" "$work/missing-body"
+check "a link out of the directory" 404 -H "$(bearer "$BOB")" \
+    "$base/files/escape"
+if cmp -s "$work/head" "$work/missing-head" &&
+    cmp -s "$work/body" "$work/missing-body"; then
+    passes=$((passes + 1))
+else
+    failures=$((failures + 1))
+    echo "FAIL: the link is not answered as a missing file"
+fi
+check "climbing out" 400 --path-as-is -H "$(bearer "$BOB")" \
+    "$base/files/../../../etc/passwd"
 
 # The audit log has one JSON line per decision, concealed ones included.
 expect "audit: alice allowed" '"subject":"alice","tenant":"acme","decision":"allowed"' "$work/audit.jsonl"

@@ -513,6 +513,9 @@ TEST_CASE("files above the size limit are served by ranges only", "[files]") {
 }
 
 TEST_CASE("a file directory must exist when it is made", "[files]") {
+    clearance::request r{http::verb::get, "/hello.txt", 11};
+    CHECK(wire(clearance::file_directory{}.serve("hello.txt", r)) ==
+          wire(clearance::error_response(http::status::not_found)));
     CHECK_THROWS_AS(clearance::file_directory{"/nonexistent/clearance"},
                     std::system_error);
     CHECK_THROWS_AS(clearance::file_directory{tree().path() + "/hello.txt"},

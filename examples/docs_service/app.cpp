@@ -74,7 +74,8 @@ clearance::response bad_body() {
 }
 
 auto make_service(store& data, std::string key, clearance::audit_sink audit,
-                  std::string_view report_key) {
+                  std::string_view report_key,
+                  clearance::file_directory files) {
     using namespace clearance;
     jwt_options options;
     options.secret = std::move(key);
@@ -180,6 +181,11 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit,
             return json_response(http::status::ok, {{"users", list}});
         }),
 
+        // Attachments and exports, for anyone who may read documents.
+        // A file the service cannot read is as absent as a missing one.
+        static_files<"/files/{path...}", granted<docs_read>, conceal>(
+            std::move(files)),
+
         delete_<"/admin/users/{id}">([&data](granted<users_manage> manager,
                                              path<"id", std::int64_t> id) {
             // Users of another tenant are as invisible as missing ones.
@@ -191,7 +197,8 @@ auto make_service(store& data, std::string key, clearance::audit_sink audit,
         }));
 }
 
-using service_type = decltype(make_service(std::declval<store&>(), "", {}, ""));
+using service_type =
+    decltype(make_service(std::declval<store&>(), "", {}, "", {}));
 
 // The routes' promises, checked by the compiler: changing a handler's
 // requirements so that one breaks stops the build here.
@@ -214,6 +221,7 @@ static_assert(access.access_of(method::get, "/documents/{id}", "admin") ==
               clearance::access_kind::owned_bypass);
 static_assert(access.access_of(method::delete_, "/documents/{id}", "admin") ==
               clearance::access_kind::owned);
+static_assert(service_type::can_reach<viewer>(method::get, "/files/{path...}"));
 
 } // namespace
 
@@ -224,9 +232,10 @@ struct application::impl {
 
 application::application(store& data, std::string key,
                          clearance::audit_sink audit,
-                         std::string_view report_key)
+                         std::string_view report_key,
+                         clearance::file_directory files)
     : impl_(new impl{data, make_service(data, std::move(key), std::move(audit),
-                                        report_key)}) {}
+                                        report_key, std::move(files))}) {}
 
 application::~application() = default;
 

@@ -3,6 +3,7 @@
 // management, every route guarded by clearance.
 //
 //   docs-service serve [--port N] [--address A] [--db PATH] [--threads N]
+//                      [--audit PATH] [--files DIR]
 //   docs-service token USER [--db PATH] [--lifetime SECONDS]
 //   docs-service matrix [--format markdown|json]
 //   docs-service openapi
@@ -13,11 +14,15 @@
 //
 // Tokens are signed with the key in the DOCS_SERVICE_KEY environment
 // variable, or with a public development key when it is not set.
+//
+// `serve` serves the files of --files (default "files", created when
+// missing, like the database) under /files/ to readers of documents.
 
 #include "app.hpp"
 #include "store.hpp"
 
 #include <clearance/audit.hpp>
+#include <clearance/files.hpp>
 #include <clearance/server.hpp>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +33,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -40,7 +46,7 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: docs-service serve [--port N] [--address A] [--db PATH] "
-    "[--threads N] [--audit PATH]\n"
+    "[--threads N] [--audit PATH] [--files DIR]\n"
     "       docs-service token USER [--db PATH] [--lifetime SECONDS] "
     "[--scope S]\n"
     "       docs-service matrix [--format markdown|json]\n"
@@ -62,7 +68,7 @@ bool takes_option(std::string_view command, std::string_view name) {
     if (command == "token")
         return name == "db" || name == "lifetime";
     return name == "port" || name == "db" || name == "threads" ||
-           name == "address" || name == "audit";
+           name == "address" || name == "audit" || name == "files";
 }
 
 std::optional<command_line> parse(int argc, char** argv) {
@@ -175,8 +181,11 @@ int serve(command_line const& line) {
     clearance::audit_sink audit;
     if (auto path = option(line, "audit", ""); !path.empty())
         audit = audit_log(path);
+    auto files = option(line, "files", "files");
+    std::filesystem::create_directories(files);
     docs_service::application app(data, signing_key(), std::move(audit),
-                                  report_key());
+                                  report_key(),
+                                  clearance::file_directory{files});
 
     clearance::server_options options;
     options.address = option(line, "address", "127.0.0.1");
@@ -187,7 +196,7 @@ int serve(command_line const& line) {
     auto base =
         "http://" + options.address + ":" + std::to_string(server.port());
     std::cout << "docs-service listening on " << base << " (database " << db
-              << ")\n";
+              << ", files " << files << ")\n";
     if (!std::getenv("DOCS_SERVICE_KEY"))
         std::cout << "signing with the public development key; set "
                      "DOCS_SERVICE_KEY for anything real\n";
@@ -215,6 +224,8 @@ int serve(command_line const& line) {
               << base << "/documents\n"
               << "  curl -i -H \"X-API-Key: $REPORT_KEY\" " << base
               << "/reports/summary\n"
+              << "  curl -i -H \"Authorization: Bearer $BOB\" " << base
+              << "/files/NAME   (a file of " << files << ")\n"
               << "\nStop with Ctrl-C.\n"
               << std::flush;
     server.run();

@@ -519,6 +519,10 @@ inline bool none_match_names(std::string_view list, std::string_view tag) {
 /// Copies share the descriptor; it is safe to use from several threads.
 class file_directory {
 public:
+    /// No directory: every file is missing. For programs that serve
+    /// files only in some configurations.
+    file_directory() = default;
+
     /// Opens `root`. Throws `std::system_error` if it cannot be opened
     /// as a directory: a configuration error is reported at start-up,
     /// never per request.
