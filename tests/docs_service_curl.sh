@@ -58,6 +58,18 @@ expect() {
     fi
 }
 bearer() { printf 'Authorization: Bearer %s' "$1"; }
+# keep NAME: keeps the last answer's headers and body as NAME.
+keep() { cp "$work/head" "$work/$1-head"; cp "$work/body" "$work/$1-body"; }
+# same_as NAME TEXT: the last answer is byte for byte the one kept as NAME.
+same_as() {
+    if cmp -s "$work/head" "$work/$1-head" &&
+        cmp -s "$work/body" "$work/$1-body"; then
+        passes=$((passes + 1))
+    else
+        failures=$((failures + 1))
+        echo "FAIL: $2"
+    fi
+}
 
 check "health is public" 200 "$base/health"
 
@@ -72,16 +84,10 @@ check "root reads it too" 200 -H "$(bearer "$ROOT")" "$base/documents/1"
 
 check "bob is refused as if it did not exist" 404 -H "$(bearer "$BOB")" \
     "$base/documents/1"
-cp "$work/head" "$work/refused-head"; cp "$work/body" "$work/refused-body"
+keep refused
 check "bob asks for a missing document" 404 -H "$(bearer "$BOB")" \
     "$base/documents/999"
-if cmp -s "$work/head" "$work/refused-head" &&
-    cmp -s "$work/body" "$work/refused-body"; then
-    passes=$((passes + 1))
-else
-    failures=$((failures + 1))
-    echo "FAIL: the concealed refusal differs from the genuine miss"
-fi
+same_as refused "the concealed refusal is the genuine miss"
 
 check "root of acme cannot see globex's document" 404 \
     -H "$(bearer "$ROOT")" "$base/documents/3"
@@ -119,16 +125,10 @@ expect "the range's bytes" 'hello' "$work/body"
 check "a range past its end" 416 -r 50- -H "$(bearer "$BOB")" \
     "$base/files/hello.txt"
 check "a missing file" 404 -H "$(bearer "$BOB")" "$base/files/none.txt"
-cp "$work/head" "$work/missing-head"; cp "$work/body" "$work/missing-body"
+keep missing
 check "a link out of the directory" 404 -H "$(bearer "$BOB")" \
     "$base/files/escape"
-if cmp -s "$work/head" "$work/missing-head" &&
-    cmp -s "$work/body" "$work/missing-body"; then
-    passes=$((passes + 1))
-else
-    failures=$((failures + 1))
-    echo "FAIL: the link is not answered as a missing file"
-fi
+same_as missing "the link is answered as a missing file"
 check "climbing out" 400 --path-as-is -H "$(bearer "$BOB")" \
     "$base/files/../../../etc/passwd"
 
