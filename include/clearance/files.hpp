@@ -547,6 +547,8 @@ public:
                       "clearance: file_directory::serve<D> takes "
                       "clearance::conceal or clearance::reveal");
         using status = boost::beast::http::status;
+        if (!root_)
+            return error_response(status::not_found);
         auto file =
             detail::open_below(root_->get(), relative, options_.serve_hidden);
         switch (file.outcome) {
