@@ -34,7 +34,7 @@ TEST_CASE("the docs service's matrix follows its policy", "[docs][matrix]") {
     CHECK(matrix["permissions"] ==
           json{"docs:delete", "docs:read", "docs:write", "users:manage"});
     CHECK(matrix["scopes"] == json::array({"reports:read"}));
-    CHECK(matrix["routes"].size() == 11);
+    CHECK(matrix["routes"].size() == 12);
 
     // Every signed-in principal may log out, whatever its roles.
     auto logout = route(matrix, "POST", "/logout");
@@ -43,6 +43,10 @@ TEST_CASE("the docs service's matrix follows its policy", "[docs][matrix]") {
     CHECK(logout["access"] == json{{"viewer", "allowed"},
                                    {"editor", "allowed"},
                                    {"admin", "allowed"}});
+    CHECK(route(matrix, "GET", "/files/{path...}")["access"] ==
+          json{{"viewer", "allowed"},
+               {"editor", "allowed"},
+               {"admin", "allowed"}});
 
     auto health = route(matrix, "GET", "/health");
     CHECK(health["public"] == true);

@@ -13,8 +13,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The files the service serves under /files/, and a link out of them.
+mkdir "$work/files"
+printf 'hello, files\n' >"$work/files/hello.txt"
+ln -s /etc/passwd "$work/files/escape"
+
 "$binary" serve --port 0 --db "$work/docs.db" --audit "$work/audit.jsonl" \
-    >"$work/out" 2>&1 &
+    --files "$work/files" >"$work/out" 2>&1 &
 server=$!
 for _ in $(seq 100); do
     grep -q '^docs-service listening on' "$work/out" && break
@@ -53,6 +58,18 @@ expect() {
     fi
 }
 bearer() { printf 'Authorization: Bearer %s' "$1"; }
+# keep NAME: keeps the last answer's headers and body as NAME.
+keep() { cp "$work/head" "$work/$1-head"; cp "$work/body" "$work/$1-body"; }
+# same_as NAME TEXT: the last answer is byte for byte the one kept as NAME.
+same_as() {
+    if cmp -s "$work/head" "$work/$1-head" &&
+        cmp -s "$work/body" "$work/$1-body"; then
+        passes=$((passes + 1))
+    else
+        failures=$((failures + 1))
+        echo "FAIL: $2"
+    fi
+}
 
 check "health is public" 200 "$base/health"
 
@@ -67,16 +84,10 @@ check "root reads it too" 200 -H "$(bearer "$ROOT")" "$base/documents/1"
 
 check "bob is refused as if it did not exist" 404 -H "$(bearer "$BOB")" \
     "$base/documents/1"
-cp "$work/head" "$work/refused-head"; cp "$work/body" "$work/refused-body"
+keep refused
 check "bob asks for a missing document" 404 -H "$(bearer "$BOB")" \
     "$base/documents/999"
-if cmp -s "$work/head" "$work/refused-head" &&
-    cmp -s "$work/body" "$work/refused-body"; then
-    passes=$((passes + 1))
-else
-    failures=$((failures + 1))
-    echo "FAIL: the concealed refusal differs from the genuine miss"
-fi
+same_as refused "the concealed refusal is the genuine miss"
 
 check "root of acme cannot see globex's document" 404 \
     -H "$(bearer "$ROOT")" "$base/documents/3"
@@ -111,6 +122,25 @@ check "a token in the query" 400 -H "$(bearer "$ALICE")" \
     "$base/documents/1?access_token=$ALICE"
 expect "the query token is named" 'error_description="the token is sent in both the header and the query"' \
     "$work/head"
+# Files under /files/ are for readers of documents.
+check "a file needs a token" 401 "$base/files/hello.txt"
+check "bob reads a file" 200 -H "$(bearer "$BOB")" "$base/files/hello.txt"
+expect "the file" 'hello, files' "$work/body"
+expect "its type" 'Content-Type: text/plain; charset=utf-8' "$work/head"
+expect "nosniff" 'X-Content-Type-Options: nosniff' "$work/head"
+check "a range of it" 206 -r 0-4 -H "$(bearer "$BOB")" \
+    "$base/files/hello.txt"
+expect "the range" 'Content-Range: bytes 0-4/13' "$work/head"
+expect "the range's bytes" 'hello' "$work/body"
+check "a range past its end" 416 -r 50- -H "$(bearer "$BOB")" \
+    "$base/files/hello.txt"
+check "a missing file" 404 -H "$(bearer "$BOB")" "$base/files/none.txt"
+keep missing
+check "a link out of the directory" 404 -H "$(bearer "$BOB")" \
+    "$base/files/escape"
+same_as missing "the link is answered as a missing file"
+check "climbing out" 400 --path-as-is -H "$(bearer "$BOB")" \
+    "$base/files/../../../etc/passwd"
 
 # The audit log has one JSON line per decision, concealed ones included.
 expect "audit: alice allowed" '"subject":"alice","tenant":"acme","decision":"allowed"' "$work/audit.jsonl"

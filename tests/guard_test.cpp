@@ -2,6 +2,7 @@
 #include <clearance/service.hpp>
 
 #include "test_policy.hpp"
+#include "wire.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -178,18 +179,7 @@ clearance::response ask(http::verb method, std::string target,
     return test_service()(r, {});
 }
 
-// Everything a client would receive: status, every header in order,
-// and the body.
-std::string wire(clearance::response const& r) {
-    std::string out = std::to_string(r.result_int()) + "\r\n";
-    for (auto const& field : r) {
-        out += field.name_string();
-        out += ": ";
-        out += field.value();
-        out += "\r\n";
-    }
-    return out + "\r\n" + r.body();
-}
+using test_wire::wire;
 
 } // namespace
 
@@ -815,4 +805,170 @@ TEST_CASE("failing loaders and handlers are 500s that say nothing", "[audit]") {
                       R"(could not complete the request"})");
     CHECK(ask(http::verb::get, "/records/13", "ann").body().find("down") ==
           std::string::npos);
+}
+
+namespace {
+
+// Rules over records with list filters, to combine.
+struct owner_is_caller {
+    bool operator()(clearance::principal const& who, record const& r) const {
+        return r.owner == who.subject;
+    }
+    static clearance::row_filter where(clearance::principal const& who) {
+        return {"owner = ?", {who.subject}};
+    }
+};
+
+struct is_first {
+    bool operator()(clearance::principal const&, record const& r) const {
+        return r.id == 1;
+    }
+    static clearance::row_filter where(clearance::principal const&) {
+        return {"id = ?", {"1"}};
+    }
+};
+
+// Counts its calls, to show that every operand is evaluated.
+template <bool Answer>
+struct counted {
+    static inline int calls = 0;
+    bool operator()(clearance::principal const&, record const&) const {
+        ++calls;
+        return Answer;
+    }
+};
+
+template <class Rule>
+concept has_where = requires(clearance::principal const& p) {
+    Rule::where(p);
+};
+
+std::vector<std::string>& combined_audit() {
+    static std::vector<std::string> rules;
+    return rules;
+}
+
+auto make_combined_service() {
+    using namespace clearance;
+    table_authenticator auth;
+    auth.known.emplace("ann", make_principal("ann", "acme", {"writer"}));
+    auth.known.emplace("ben", make_principal("ben", "acme", {"reader"}));
+    service_options options{"combined"};
+    options.audit = [](audit_event const& e) {
+        combined_audit().emplace_back(e.rule);
+    };
+    return make_service<test_policy::policy>(
+        std::move(options), std::move(auth), loaders(load<record>(find_record)),
+        get<"/records/{id}">(
+            [](granted<can_read>,
+               owned<record, any_rule<owns, is_first>, conceal> r) {
+                return text("record " + std::to_string(r->id));
+            }),
+        put<"/records/{id}">(
+            [](granted<can_read>,
+               owned<record, all_rules<owner_is_caller, is_first>, reveal> r) {
+                return text("updated " + std::to_string(r->id));
+            }),
+        get<"/records">(
+            [](collection<record, all_rules<any_rule<owner_is_caller, is_first>,
+                                            same_tenant>>
+                   visible) {
+                auto filter = visible.filter();
+                std::string body = filter.sql;
+                for (auto const& p : filter.parameters)
+                    body += " | " + p;
+                return text(body);
+            }));
+}
+
+clearance::response ask_combined(http::verb method, std::string target,
+                                 std::string token) {
+    static auto const service = make_combined_service();
+    clearance::request r{method, target, 11};
+    r.set(http::field::host, "localhost");
+    r.set(http::field::authorization, "Bearer " + token);
+    combined_audit().clear();
+    return service(r, {});
+}
+
+} // namespace
+
+TEST_CASE("all_rules and any_rule combine ownership rules", "[guard][rules]") {
+    using clearance::all_rules;
+    using clearance::any_rule;
+    using clearance::OwnershipRule;
+    STATIC_REQUIRE(OwnershipRule<all_rules<owns, is_first>, record>);
+    STATIC_REQUIRE(OwnershipRule<any_rule<owns, is_first>, record>);
+    STATIC_REQUIRE(OwnershipRule<all_rules<any_rule<owns>, is_first>, record>);
+    // An operand without `where` leaves the combination without one.
+    STATIC_REQUIRE(has_where<all_rules<owner_is_caller, is_first>>);
+    STATIC_REQUIRE(has_where<any_rule<owner_is_caller, is_first>>);
+    STATIC_REQUIRE_FALSE(has_where<all_rules<owns, is_first>>);
+    STATIC_REQUIRE_FALSE(has_where<any_rule<is_first, owns>>);
+    STATIC_REQUIRE_FALSE(has_where<all_rules<any_rule<owns>, is_first>>);
+
+    auto ann = make_principal("ann", "acme", {"reader"});
+    auto ben = make_principal("ben", "acme", {"reader"});
+    record const first{1, "ann", "acme"};
+    record const second{2, "ben", "acme"};
+    all_rules<owner_is_caller, is_first> const both;
+    any_rule<owner_is_caller, is_first> const either;
+    CHECK(both(ann, first));
+    CHECK_FALSE(both(ben, first));
+    CHECK_FALSE(both(ben, second));
+    CHECK(either(ben, first));
+    CHECK(either(ben, second));
+    CHECK_FALSE(either(ann, second));
+
+    CHECK(all_rules<owner_is_caller, is_first>::where(ann) ==
+          clearance::row_filter{"(owner = ?) AND (id = ?)", {"ann", "1"}});
+    CHECK(any_rule<is_first, owner_is_caller>::where(ben) ==
+          clearance::row_filter{"(id = ?) OR (owner = ?)", {"1", "ben"}});
+    CHECK(all_rules<owner_is_caller>::where(ann) ==
+          clearance::row_filter{"(owner = ?)", {"ann"}});
+    CHECK(all_rules<any_rule<owner_is_caller, is_first>,
+                    clearance::same_tenant>::where(ann) ==
+          clearance::row_filter{"((owner = ?) OR (id = ?)) AND (1 = 1)",
+                                {"ann", "1"}});
+}
+
+TEST_CASE("combined rules evaluate every operand", "[guard][rules]") {
+    auto ann = make_principal("ann", "acme", {"reader"});
+    record const r{1, "ann", "acme"};
+    counted<false>::calls = 0;
+    counted<true>::calls = 0;
+    CHECK_FALSE(clearance::all_rules<counted<false>, counted<true>>{}(ann, r));
+    CHECK(counted<false>::calls == 1);
+    CHECK(counted<true>::calls == 1);
+    CHECK(clearance::any_rule<counted<true>, counted<false>>{}(ann, r));
+    CHECK(counted<false>::calls == 2);
+    CHECK(counted<true>::calls == 2);
+}
+
+TEST_CASE("the guard applies combined rules and names them in the audit",
+          "[guard][rules][audit]") {
+    // any_rule<owns, is_first>: ben owns 2 and may see 1, the first.
+    CHECK(ask_combined(http::verb::get, "/records/1", "ben").body() ==
+          "record 1");
+    CHECK(ask_combined(http::verb::get, "/records/2", "ben").body() ==
+          "record 2");
+    auto refused = ask_combined(http::verb::get, "/records/2", "ann");
+    REQUIRE(combined_audit().size() == 1);
+    CHECK(combined_audit().front().find("clearance::any_rule<") == 0);
+    CHECK(combined_audit().front().find("owns") != std::string::npos);
+    auto missing = ask_combined(http::verb::get, "/records/999", "ann");
+    CHECK(refused.result() == http::status::not_found);
+    CHECK(wire(refused) == wire(missing));
+
+    // all_rules<owner_is_caller, is_first>, revealed: only ann's first.
+    CHECK(ask_combined(http::verb::put, "/records/1", "ann").body() ==
+          "updated 1");
+    CHECK(ask_combined(http::verb::put, "/records/1", "ben").result() ==
+          http::status::forbidden);
+    REQUIRE(combined_audit().size() == 1);
+    CHECK(combined_audit().front().find("clearance::all_rules<") == 0);
+
+    CHECK(ask_combined(http::verb::get, "/records", "ann").body() ==
+          "tenant = ? AND (((owner = ?) OR (id = ?)) AND (1 = 1))"
+          " | acme | ann | 1");
 }

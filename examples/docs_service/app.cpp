@@ -220,6 +220,11 @@ auto make_service(store& data, settings config) {
                 return json_response(http::status::ok, {{"users", list}});
             }),
 
+        // Attachments and exports, for anyone who may read documents.
+        // A file the service cannot read is as absent as a missing one.
+        static_files<"/files/{path...}", granted<docs_read>, conceal>(
+            std::move(config.files)),
+
         delete_<"/admin/users/{id}">([&data](accepts<bearer_tokens>,
                                              granted<users_manage> manager,
                                              path<"id", std::int64_t> id) {
@@ -256,6 +261,7 @@ static_assert(access.access_of(method::get, "/documents/{id}", "admin") ==
               clearance::access_kind::owned_bypass);
 static_assert(access.access_of(method::delete_, "/documents/{id}", "admin") ==
               clearance::access_kind::owned);
+static_assert(service_type::can_reach<viewer>(method::get, "/files/{path...}"));
 
 } // namespace
 
@@ -271,10 +277,12 @@ application::application(store& data, settings config)
 
 application::application(store& data, std::string key,
                          clearance::audit_sink audit,
-                         std::string_view report_key)
+                         std::string_view report_key,
+                         clearance::file_directory files)
     : application(data, settings{.key = std::move(key),
                                  .audit = std::move(audit),
-                                 .report_key = std::string(report_key)}) {}
+                                 .report_key = std::string(report_key),
+                                 .files = std::move(files)}) {}
 
 application::~application() = default;
 

@@ -8,6 +8,7 @@
 
 #include <clearance/audit.hpp>
 #include <clearance/authentication.hpp>
+#include <clearance/files.hpp>
 #include <clearance/peer.hpp>
 #include <clearance/response.hpp>
 
@@ -63,6 +64,10 @@ struct settings {
     /// The reverse proxies whose `X-Forwarded-For` and `Forwarded`
     /// headers name the client (see `clearance::service_options`).
     std::vector<std::string> trusted_proxies{};
+
+    /// The files served under /files/ to readers of documents; none by
+    /// default.
+    clearance::file_directory files{};
 };
 
 /// The documents service.
@@ -76,9 +81,12 @@ public:
     /// Serves `data`, verifying bearer tokens with the HS256 `key`.
     /// Throws `std::invalid_argument` for a key shorter than 32 bytes.
     /// The reporting job authenticates with `report_key` in the
-    /// `X-API-Key` header; the service keeps only its hash.
+    /// `X-API-Key` header; the service keeps only its hash. The files
+    /// of `files` are served under /files/ to readers of documents; by
+    /// default there are none.
     application(store& data, std::string key, clearance::audit_sink audit = {},
-                std::string_view report_key = development_report_key);
+                std::string_view report_key = development_report_key,
+                clearance::file_directory files = {});
     ~application();
 
     application(application const&) = delete;

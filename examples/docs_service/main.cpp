@@ -3,7 +3,8 @@
 // management, every route guarded by clearance.
 //
 //   docs-service serve [--port N] [--address A] [--db LOCATION] [--threads N]
-//                      [--keys FILE] [--issuing-key KID] [--key-check SECONDS]
+//                      [--audit PATH] [--files DIR] [--keys FILE]
+//                      [--issuing-key KID] [--key-check SECONDS]
 //                      [--trusted-proxy ADDRESS] [--connections N]
 //   docs-service token USER [--db LOCATION] [--lifetime SECONDS]
 //                      [--keys FILE] [--issuing-key KID]
@@ -22,11 +23,15 @@
 // --keys, they are verified with the keys of a JSON Web Key Set file,
 // re-read when it changes (every --key-check seconds, 5 by default), and
 // issued with its HS256 key --issuing-key.
+//
+// `serve` serves the files of --files (default "files", created when
+// missing, like the database) under /files/ to readers of documents.
 
 #include "app.hpp"
 #include "store.hpp"
 
 #include <clearance/audit.hpp>
+#include <clearance/files.hpp>
 #include <clearance/jwt.hpp>
 #include <clearance/server.hpp>
 
@@ -38,6 +43,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -52,7 +58,7 @@ namespace {
 constexpr std::string_view usage =
     "usage: docs-service serve [--port N] [--address A] [--db LOCATION] "
     "[--threads N] [--audit PATH]\n"
-    "                          [--keys FILE] [--issuing-key KID] "
+    "                          [--files DIR] [--keys FILE] [--issuing-key KID] "
     "[--key-check SECONDS]\n"
     "                          [--trusted-proxy ADDRESS] [--connections N]\n"
     "       docs-service token USER [--db LOCATION] [--lifetime SECONDS] "
@@ -78,8 +84,8 @@ bool takes_option(std::string_view command, std::string_view name) {
     if (command == "token")
         return keys || name == "lifetime" || name == "scope";
     return keys || name == "port" || name == "threads" || name == "address" ||
-           name == "audit" || name == "key-check" || name == "trusted-proxy" ||
-           name == "connections";
+           name == "audit" || name == "files" || name == "key-check" ||
+           name == "trusted-proxy" || name == "connections";
 }
 
 std::optional<command_line> parse(int argc, char** argv) {
@@ -207,6 +213,9 @@ int serve(command_line const& line) {
     config.report_key = report_key();
     if (auto proxy = option(line, "trusted-proxy", ""); !proxy.empty())
         config.trusted_proxies = {proxy};
+    auto files = option(line, "files", "files");
+    std::filesystem::create_directories(files);
+    config.files = clearance::file_directory{files};
     // Replicas log to a file that operators and tests read as it grows.
     spdlog::flush_on(spdlog::level::info);
     bool const development =
@@ -223,7 +232,7 @@ int serve(command_line const& line) {
         "http://" + options.address + ":" + std::to_string(server.port());
     std::cout << "docs-service listening on " << base << " (database "
               << (docs_service::is_postgres_location(db) ? "PostgreSQL" : db)
-              << ")\n";
+              << ", files " << files << ")\n";
     if (development)
         std::cout << "signing with the public development key; set "
                      "DOCS_SERVICE_KEY for anything real\n";
@@ -251,6 +260,8 @@ int serve(command_line const& line) {
               << base << "/documents\n"
               << "  curl -i -H \"X-API-Key: $REPORT_KEY\" " << base
               << "/reports/summary\n"
+              << "  curl -i -H \"Authorization: Bearer $BOB\" " << base
+              << "/files/NAME   (a file of " << files << ")\n"
               << "\nStop with Ctrl-C.\n"
               << std::flush;
     server.run();

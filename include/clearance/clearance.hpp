@@ -9,6 +9,7 @@
 #include <clearance/audit.hpp>
 #include <clearance/authentication.hpp>
 #include <clearance/context.hpp>
+#include <clearance/files.hpp>
 #include <clearance/guard.hpp>
 #include <clearance/loader.hpp>
 #include <clearance/matrix.hpp>

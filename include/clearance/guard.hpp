@@ -213,6 +213,8 @@ struct route_facts_of<Policy, Loaders, Route, type_list<Args...>, Result> {
         std::is_same_v<std::remove_cvref_t<Result>, response>;
 
     static constexpr bool template_ok = is_well_formed_template(tmpl.view());
+    static constexpr bool catch_all_last =
+        !template_ok || catch_all_is_last(tmpl.view());
     static constexpr bool template_unique = [] {
         if constexpr (template_ok)
             return template_parameters_unique<tmpl>();
@@ -301,6 +303,8 @@ constexpr auto first_route_violation() {
         return broken<F, rules::handler_returns_response>{};
     else if constexpr (!F::template_ok)
         return broken<F, rules::path_template_is_well_formed>{};
+    else if constexpr (!F::catch_all_last)
+        return broken<F, rules::catch_all_parameter_is_last>{};
     else if constexpr (!F::template_unique)
         return broken<F, rules::template_parameters_are_unique>{};
     else if constexpr (!F::all_bound)

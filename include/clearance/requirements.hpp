@@ -196,6 +196,9 @@ concept OwnershipRule = std::default_initializable<Rule> &&
 struct row_filter {
     std::string sql;
     std::vector<std::string> parameters;
+
+    /// Equal when the condition and its values are.
+    friend bool operator==(row_filter const&, row_filter const&) = default;
 };
 
 /// Built-in rule: the resource belongs to the principal's tenant. Use
@@ -210,6 +213,81 @@ struct same_tenant {
     /// Nothing beyond the tenant condition every collection has.
     static row_filter where(principal const&) { return {"1 = 1", {}}; }
 };
+
+namespace detail {
+
+// Whether an ownership rule can filter a list query. A type of its own,
+// so that the compiler's note names the rule when it cannot.
+template <class Rule>
+struct ownership_rule_offers_where {
+    static constexpr bool satisfied = requires(principal const& p) {
+        { Rule::where(p) } -> std::same_as<row_filter>;
+    };
+};
+
+// What all_rules and any_rule share: every operand is evaluated, then
+// the answers are joined; `where` joins the operands' filters with AND
+// or OR when every operand has one.
+template <bool All, class... Rules>
+struct rule_combination {
+    static_assert(sizeof...(Rules) > 0,
+                  "clearance: all_rules<> and any_rule<> need at least one "
+                  "rule");
+
+    template <class Resource>
+    requires(std::predicate<Rules const&, principal const&,
+                            Resource const&>&&...) bool
+    operator()(principal const& who, Resource const& r) const {
+        bool const allowed[] = {static_cast<bool>(Rules{}(who, r))...};
+        bool joined = All;
+        for (bool each : allowed)
+            joined = All ? joined && each : joined || each;
+        return joined;
+    }
+
+    /// The operands' filters, "(a) AND (b)" or "(a) OR (b)", with their
+    /// parameters in order.
+    static row_filter where(principal const& who) requires(
+        ownership_rule_offers_where<Rules>::satisfied&&...) {
+        row_filter out;
+        auto append = [&](row_filter part) {
+            if (!out.sql.empty())
+                out.sql += All ? " AND " : " OR ";
+            out.sql += '(' + part.sql + ')';
+            for (auto& p : part.parameters)
+                out.parameters.push_back(std::move(p));
+        };
+        (append(Rules::where(who)), ...);
+        return out;
+    }
+};
+
+} // namespace detail
+
+/// An ownership rule that allows when every one of `Rules` allows, as
+/// in `owned<document, all_rules<is_owner, same_department>>`. Named
+/// for what it reads as in a signature; `clearance::any_of` is already
+/// the combinator of authenticators.
+///
+/// Every operand is evaluated, even after one has refused: the guard
+/// checks a blank record when none was found, so that a concealed
+/// refusal and a genuine miss do the same work, and stopping at the
+/// first refusal would let the operands a record passes show in the
+/// time taken. Write operands without side effects.
+///
+/// `where` is offered when every operand offers it: "(a) AND (b)",
+/// parameters in order. Otherwise the rule still guards `owned<...>`
+/// and `collection<...>::allows`, but not `collection<...>::filter`.
+template <class... Rules>
+struct all_rules : detail::rule_combination<true, Rules...> {};
+
+/// An ownership rule that allows when at least one of `Rules` allows,
+/// as in `owned<document, any_rule<is_owner, is_shared_with>>`. Every
+/// operand is evaluated, for the reason `all_rules` gives. `where` is
+/// offered when every operand offers it: "(a) OR (b)", parameters in
+/// order.
+template <class... Rules>
+struct any_rule : detail::rule_combination<false, Rules...> {};
 
 /// A resource loaded by its key from the path and checked against the
 /// ownership rule `Rule`. `Options` may hold `conceal` (the default) or
@@ -283,13 +361,14 @@ public:
     /// `tenant = ? AND (owner = ?)`. The rule must offer
     /// `static row_filter where(principal const&)`.
     row_filter filter() const {
+        // The compiler's note names the rule that has no `where`.
         static_assert(
-            requires(clearance::principal const& p) {
-                { Rule::where(p) } -> std::same_as<row_filter>;
-            },
+            detail::ownership_rule_offers_where<Rule>::satisfied,
             "clearance: collection<...>::filter() needs the ownership "
             "rule to offer 'static clearance::row_filter where(principal "
-            "const&)'; filter records in memory with allows() instead");
+            "const&)' (all_rules and any_rule offer it only when every "
+            "operand does); filter records in memory with allows() "
+            "instead");
         row_filter out;
         out.sql = std::string(tenant_column<Resource>()) + " = ?";
         out.parameters.push_back(who_->tenant);

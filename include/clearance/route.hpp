@@ -8,6 +8,10 @@
 // The template is parsed at compile time into literal and parameter
 // segments; matching a request walks those segments and compares
 // strings, with no hash table. A malformed template does not compile.
+//
+// A parameter written "{name...}" is a catch-all: it matches the rest
+// of the path, one or more segments with their "/" separators, as in
+// "/files/{path...}". It may only be the last segment.
 
 #include <clearance/detail/fixed_string.hpp>
 
@@ -121,7 +125,19 @@ constexpr auto route_label() {
 struct segment {
     std::string_view text; // the literal, or the parameter's name
     bool parameter = false;
+    /// Whether the parameter is a catch-all "{name...}".
+    bool rest = false;
 };
+
+/// The marker that makes a parameter a catch-all: "{path...}".
+inline constexpr std::string_view catch_all_marker = "...";
+
+// The name of a parameter segment's body, without the catch-all marker.
+constexpr std::string_view parameter_name(std::string_view body) noexcept {
+    if (body.ends_with(catch_all_marker))
+        body.remove_suffix(catch_all_marker.size());
+    return body;
+}
 
 constexpr bool is_name_char(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -129,8 +145,10 @@ constexpr bool is_name_char(char c) noexcept {
 }
 
 /// Whether a path template is well formed: it starts with "/", has no
-/// empty segment except the root "/" itself, and each "{name}" is a
-/// whole segment with a non-empty name of letters, digits and "_".
+/// empty segment except the root "/" itself, and each "{name}" or
+/// "{name...}" is a whole segment with a non-empty name of letters,
+/// digits and "_". Where a catch-all may stand is a separate rule
+/// (`catch_all_is_last`).
 constexpr bool is_well_formed_template(std::string_view t) noexcept {
     if (t.empty() || t.front() != '/')
         return false;
@@ -148,7 +166,7 @@ constexpr bool is_well_formed_template(std::string_view t) noexcept {
         bool closes = seg.back() == '}';
         if (opens != closes)
             return false;
-        auto body = opens ? seg.substr(1, seg.size() - 2) : seg;
+        auto body = opens ? parameter_name(seg.substr(1, seg.size() - 2)) : seg;
         if (opens && body.empty())
             return false;
         for (char c : body) {
@@ -161,6 +179,13 @@ constexpr bool is_well_formed_template(std::string_view t) noexcept {
             return true;
         start = slash + 1;
     }
+}
+
+/// Whether a catch-all "{name...}", if the template has one, is its
+/// last segment: it takes the rest of the path, so nothing can follow.
+constexpr bool catch_all_is_last(std::string_view t) noexcept {
+    auto marker = t.find("...}");
+    return marker == std::string_view::npos || marker + 4 == t.size();
 }
 
 constexpr std::size_t count_segments(std::string_view t) noexcept {
@@ -186,10 +211,13 @@ constexpr auto parse_template() {
             auto text = t.substr(start, slash == std::string_view::npos
                                             ? std::string_view::npos
                                             : slash - start);
-            if (!text.empty() && text.front() == '{')
-                s = {text.substr(1, text.size() - 2), true};
-            else
-                s = {text, false};
+            if (!text.empty() && text.front() == '{') {
+                auto body = text.substr(1, text.size() - 2);
+                auto name = parameter_name(body);
+                s = {name, true, name.size() != body.size()};
+            } else {
+                s = {text, false, false};
+            }
             start = slash + 1;
         }
     }
@@ -224,8 +252,14 @@ constexpr std::size_t parameter_index(std::string_view name) noexcept {
     return i;
 }
 
+/// Whether the template ends in a catch-all "{name...}".
+template <fixed_string Template>
+inline constexpr bool has_catch_all = !template_segments<Template>.empty() &&
+                                      template_segments<Template>.back().rest;
+
 /// Matches a canonical path against a template; on success, `params`
-/// holds the raw text of each parameter segment in template order.
+/// holds the raw text of each parameter segment in template order. A
+/// catch-all takes the rest of the path, which must not be empty.
 template <fixed_string Template>
 bool match_template(
     std::string_view path,
@@ -239,6 +273,13 @@ bool match_template(
         for (std::size_t i = 0; i < segments.size(); ++i) {
             if (at > path.size())
                 return false;
+            if (segments[i].rest) {
+                auto text = path.substr(at);
+                if (text.empty())
+                    return false;
+                params[param++] = text;
+                return true;
+            }
             auto slash = path.find('/', at);
             bool last = i + 1 == segments.size();
             if (last != (slash == std::string_view::npos))

@@ -84,6 +84,9 @@ CLEARANCE_DETAIL_RULE(handler_returns_response);
 /// A path template starts with "/", has no empty segment, and writes
 /// each parameter as a whole, non-empty segment "{name}".
 CLEARANCE_DETAIL_RULE(path_template_is_well_formed);
+/// A catch-all parameter "{name...}" is the last segment of its
+/// template, as in "/files/{path...}", and a template has at most one.
+CLEARANCE_DETAIL_RULE(catch_all_parameter_is_last);
 /// No two parameters of a template share a name.
 CLEARANCE_DETAIL_RULE(template_parameters_are_unique);
 /// Every "{name}" of a template is bound by a `path<"name", T>`

@@ -242,11 +242,20 @@ struct route_description {
 namespace detail {
 
 // Whether two templates of one method can match the same request path.
+// A catch-all "{name...}" matches one or more segments, so it overlaps
+// any template at least as long that agrees on the segments before it.
 constexpr bool templates_overlap(std::span<segment const> a,
                                  std::span<segment const> b) noexcept {
-    if (a.size() != b.size())
+    bool a_rest = !a.empty() && a.back().rest;
+    bool b_rest = !b.empty() && b.back().rest;
+    if (a_rest && !b_rest && b.size() < a.size())
         return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
+    if (b_rest && !a_rest && a.size() < b.size())
+        return false;
+    if (!a_rest && !b_rest && a.size() != b.size())
+        return false;
+    auto compared = a.size() < b.size() ? a.size() : b.size();
+    for (std::size_t i = 0; i < compared; ++i)
         if (!a[i].parameter && !b[i].parameter && a[i].text != b[i].text)
             return false;
     return true;
@@ -267,7 +276,9 @@ struct route_conflict {
 // literal in both. So routes are grouped by method, segment count and
 // which segments are parameters; for each pair of groups that could
 // clash, their routes are sorted by the keys of the segments literal in
-// both, and only routes with equal keys are compared. Services have few
+// both, and only routes with equal keys are compared. Routes ending in a
+// catch-all, which match paths of several lengths, are compared with
+// every route of their method. Services have few
 // groups, so the cost grows as n log n rather than n squared, which
 // keeps large services within the compilers' constexpr limits.
 template <std::size_t N, std::size_t MaxSegments>
@@ -315,22 +326,32 @@ find_route_conflict(std::array<method, N> const& verbs,
             return verbs[a] == verbs[b] &&
                    segments[a].size() == segments[b].size();
         };
+        // A catch-all matches paths of several lengths: each is compared
+        // with every route of its method, and left out of the groups.
         std::array<std::size_t, N> order{};
-        for (std::size_t i = 0; i < N; ++i)
-            order[i] = i;
-        std::sort(order.begin(), order.end(), shape_less);
+        std::size_t regular = 0;
+        for (std::size_t i = 0; i < N; ++i) {
+            if (segments[i].empty() || !segments[i].back().rest) {
+                order[regular++] = i;
+                continue;
+            }
+            for (std::size_t j = 0; j < N; ++j)
+                if (j != i && verbs[j] == verbs[i])
+                    consider(i, j);
+        }
+        std::sort(order.begin(), order.begin() + regular, shape_less);
 
         std::array<std::size_t, N> list{};
         std::array<bool, N> from_second{};
-        for (std::size_t g1 = 0; g1 < N;) {
+        for (std::size_t g1 = 0; g1 < regular;) {
             std::size_t e1 = g1 + 1;
-            while (e1 < N && masks[order[e1]] == masks[order[g1]] &&
+            while (e1 < regular && masks[order[e1]] == masks[order[g1]] &&
                    same_class(order[e1], order[g1]))
                 ++e1;
             for (std::size_t g2 = g1;
-                 g2 < N && same_class(order[g2], order[g1]);) {
+                 g2 < regular && same_class(order[g2], order[g1]);) {
                 std::size_t e2 = g2 + 1;
-                while (e2 < N && masks[order[e2]] == masks[order[g2]] &&
+                while (e2 < regular && masks[order[e2]] == masks[order[g2]] &&
                        same_class(order[e2], order[g2]))
                     ++e2;
                 // The segments literal in both groups.

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSL-1.0
 // Templates that match the same request path under one method:
-// "/users/{id}" and "/users/{name}", or "/users/{id}" and "/users/me".
+// "/users/{id}" and "/users/{name}", "/users/{id}" and "/users/me", or
+// "/users/{id}" and the catch-all "/users/{name...}".
 // expect-rule: routes_do_not_overlap
-// expect-variants: 2
+// expect-variants: 3
 // expect-message: match the same request path
 // expect-name: "GET /users/{id}"
 #include <clearance/service.hpp>
@@ -19,10 +20,12 @@ int main() {
         clearance::get<"/users/by-name/{name}">(
 #elif CLEARANCE_TEST_BROKEN == 1
         clearance::get<"/users/{name}">(
-#else
+#elif CLEARANCE_TEST_BROKEN == 2
         clearance::get<"/users/me">(
+#else
+        clearance::get<"/users/{name...}">(
 #endif
-#if !defined(CLEARANCE_TEST_BROKEN) || CLEARANCE_TEST_BROKEN == 1
+#if !defined(CLEARANCE_TEST_BROKEN) || CLEARANCE_TEST_BROKEN != 2
             [](clearance::authenticated, clearance::path<"name">) {
 #else
             [](clearance::authenticated) {

@@ -105,8 +105,16 @@ constexpr bool report() {
                           "clearance: the route's path template is "
                           "malformed; it must start with '/', have no "
                           "empty segment, and write each parameter as a "
-                          "whole segment '{name}' with a name of letters, "
+                          "whole segment '{name}' (or '{name...}' for the "
+                          "rest of the path) with a name of letters, "
                           "digits and '_', as in \"/documents/{id}\"");
+        else if constexpr (rule == "catch_all_parameter_is_last")
+            static_assert(V::satisfied,
+                          "clearance: a catch-all parameter {name...} of "
+                          "the route's path template takes the rest of the "
+                          "path, so it must be the template's last segment "
+                          "and its only catch-all, as in "
+                          "\"/files/{path...}\"");
         else if constexpr (rule == "template_parameters_are_unique")
             static_assert(V::satisfied,
                           "clearance: the route's path template names one "
