@@ -143,10 +143,74 @@ check "climbing out" 400 --path-as-is -H "$(bearer "$BOB")" \
     "$base/files/../../../etc/passwd"
 
 # The audit log has one JSON line per decision, concealed ones included.
-expect "audit: alice allowed" '"subject":"alice","tenant":"acme","decision":"allowed"' "$work/audit.jsonl"
-expect "audit: bob concealed" '"subject":"bob","tenant":"acme","decision":"concealed"' "$work/audit.jsonl"
-expect "audit: bob's miss" '"decision":"not_found","status":404,"rule":"no such record"' "$work/audit.jsonl"
-expect "audit: anonymous" '"decision":"unauthorized","status":401,"rule":"no credentials"' "$work/audit.jsonl"
+# One request of each kind, named by its X-Request-Id, then the file is
+# read back: every line is a JSON object, and each request's line holds
+# exactly what was decided, by which rule, for whom.
+rid() { printf 'X-Request-Id: %s' "$1"; }
+check "audit: allowed" 200 -H "$(rid audit-allowed)" -H "$(bearer "$ALICE")" \
+    "$base/documents/1"
+check "audit: bad request" 400 -H "$(rid audit-bad)" -H "$(bearer "$ALICE")" \
+    "$base/documents/abc"
+check "audit: no token" 401 -H "$(rid audit-anonymous)" "$base/documents/1"
+check "audit: forbidden" 403 -X PUT -H "$(rid audit-forbidden)" \
+    -H "$(bearer "$BOB")" -d '{"title":"x","body":"y"}' "$base/documents/2"
+check "audit: concealed" 404 -H "$(rid audit-concealed)" -H "$(bearer "$BOB")" \
+    "$base/documents/1"
+check "audit: missing" 404 -H "$(rid audit-missing)" -H "$(bearer "$BOB")" \
+    "$base/documents/999"
+check "audit: method" 405 -X PATCH -H "$(rid audit-method)" \
+    -H "$(bearer "$ALICE")" "$base/documents/1"
+check "audit: network" 200 -H "$(rid audit-network)" "$base/internal/metrics"
+if python3 - "$work/audit.jsonl" <<'CHECK'; then
+import json
+import sys
+
+events = {}
+with open(sys.argv[1]) as log:
+    for number, line in enumerate(log, 1):
+        event = json.loads(line)
+        assert isinstance(event, dict), f"line {number} is not an object"
+        assert isinstance(event["time_ms"], int) and event["time_ms"] > 0
+        events.setdefault(event["request_id"], []).append(event)
+
+def exactly(request_id, **expected):
+    found = events.get(request_id, [])
+    assert len(found) == 1, f"{request_id}: {len(found)} events"
+    event = dict(found[0])
+    del event["time_ms"], event["request_id"]
+    assert event == expected, f"{request_id}: {event} != {expected}"
+
+document = dict(method="GET", route="/documents/{id}")
+exactly("audit-allowed", **document, path="/documents/1", subject="alice",
+        tenant="acme", decision="allowed", status=200, rule="")
+exactly("audit-bad", **document, path="/documents/abc", subject="alice",
+        tenant="acme", decision="bad_request", status=400,
+        rule="path parameter")
+exactly("audit-anonymous", **document, path="/documents/1", subject="",
+        tenant="", decision="unauthorized", status=401,
+        rule="no credentials")
+exactly("audit-forbidden", method="PUT", route="/documents/{id}",
+        path="/documents/2", subject="bob", tenant="acme",
+        decision="forbidden", status=403, rule="permission docs:write")
+exactly("audit-concealed", **document, path="/documents/1", subject="bob",
+        tenant="acme", decision="concealed", status=404,
+        rule="ownership docs_service::is_owner")
+exactly("audit-missing", **document, path="/documents/999", subject="bob",
+        tenant="acme", decision="not_found", status=404,
+        rule="no such record")
+# No route serves PATCH there, so none is named.
+exactly("audit-method", method="PATCH", route="",
+        path="/documents/1", subject="alice", tenant="acme",
+        decision="method_not_allowed", status=405, rule="method")
+exactly("audit-network", method="GET", route="/internal/metrics",
+        path="/internal/metrics", subject="", tenant="", decision="allowed",
+        status=200, rule="")
+CHECK
+    passes=$((passes + 1))
+else
+    failures=$((failures + 1))
+    echo "FAIL: the audit log read back"
+fi
 
 echo "$passes passed, $failures failed"
 [[ $failures == 0 ]]

@@ -6,6 +6,7 @@
 
 #include "http_client.hpp"
 
+#include <clearance/network.hpp>
 #include <clearance/server.hpp>
 
 #include <catch2/catch.hpp>
@@ -85,6 +86,15 @@ public:
                       std::chrono::seconds lifetime = std::chrono::hours{1},
                       std::string scope = {}) {
         return app_.token_for(user, lifetime, std::move(scope)).value();
+    }
+
+    // Asks the application directly, as if from `address`: the sockets
+    // of this test all come from loopback.
+    clearance::response ask_from(std::string_view address,
+                                 std::string_view target) const {
+        clearance::request r{http::verb::get, target, 11};
+        r.set(http::field::host, "localhost");
+        return app_(r, *clearance::parse_address(address));
     }
 
 private:
@@ -375,6 +385,18 @@ TEST_CASE("the metrics route answers only the loopback interface",
     auto r = call("GET", "/internal/metrics");
     CHECK(r.result() == http::status::ok);
     CHECK(json_of(r)["documents"] == 3);
+    CHECK(service().ask_from("::1", "/internal/metrics").result() ==
+          http::status::ok);
+    // Any other address is refused before credentials are asked for.
+    for (auto address : {"10.0.0.7", "192.0.2.1", "fe80::1", "2001:db8::1"}) {
+        INFO(address);
+        auto refused = service().ask_from(address, "/internal/metrics");
+        CHECK(refused.result() == http::status::forbidden);
+        CHECK(refused[http::field::www_authenticate].empty());
+        CHECK(refused.body() == R"({"error":"forbidden","message":"the )"
+                                R"(credentials do not grant access to this )"
+                                R"(resource"})");
+    }
 }
 
 TEST_CASE("HEAD is guarded like GET and has no body", "[docs-service]") {

@@ -96,7 +96,15 @@ std::optional<record> find_record(long id, clearance::request_context const&) {
     return found->second;
 }
 
-auto make_test_service() {
+clearance::service_options test_options() {
+    clearance::service_options options{"tests"};
+    options.cors = clearance::cors_options{};
+    options.cors->allowed_origins = {"https://app.example"};
+    options.trusted_proxies = {"10.0.0.1", "fd00::/8"};
+    return options;
+}
+
+auto make_test_service(clearance::service_options options = test_options()) {
     using namespace clearance;
     table_authenticator auth;
     auth.known.emplace("ann", make_principal("ann", "acme", {"writer"}));
@@ -105,10 +113,6 @@ auto make_test_service() {
     auth.known.emplace("otto", make_principal("otto", "globex", {"owner"}));
     auth.known.emplace(
         "scoped", make_principal("scoped", "acme", {"reader"}, {"api.read"}));
-    service_options options{"tests"};
-    options.cors = cors_options{};
-    options.cors->allowed_origins = {"https://app.example"};
-    options.trusted_proxies = {"10.0.0.1", "fd00::/8"};
     return make_service<test_policy::policy>(
         std::move(options), std::move(auth), loaders(load<record>(find_record)),
         get<"/open">([](public_route) { return text("open"); }),
@@ -248,6 +252,45 @@ TEST_CASE("an authenticated route answers any principal", "[guard]") {
     CHECK(r.body() == "ben");
     CHECK(r[http::field::cache_control] == "private, no-store");
     CHECK(r[http::field::vary] == "Authorization");
+}
+
+TEST_CASE("answers that depend on who asks are kept out of shared caches",
+          "[guard]") {
+    auto const refused = {
+        ask(http::verb::get, "/me"),               // 401
+        ask(http::verb::put, "/records/1", "ben"), // 403
+        ask(http::verb::get, "/records/2", "ann"), // 404, concealed
+        ask(http::verb::get, "/records/999", "ann"),
+        ask(http::verb::get, "/nowhere", "ann"),
+    };
+    for (auto const& r : refused) {
+        INFO(r.result_int());
+        CHECK(r[http::field::cache_control] == "private, no-store");
+        CHECK(r[http::field::vary] == "Authorization");
+    }
+    // A Vary the handler chose is kept, and Authorization added once.
+    auto varied = [](char const* vary) {
+        table_authenticator auth;
+        auth.known.emplace("x", make_principal("x", "acme", {"reader"}));
+        return clearance::make_service<test_policy::policy>(
+            clearance::service_options{"tests"}, std::move(auth),
+            clearance::loaders(),
+            clearance::get<"/v">([vary](clearance::authenticated) {
+                auto r = text("v");
+                r.set(http::field::vary, vary);
+                return r;
+            }));
+    };
+    auto vary_of = [&](char const* vary) {
+        auto service = varied(vary);
+        clearance::request r{http::verb::get, "/v", 11};
+        r.set(http::field::host, "h");
+        r.set(http::field::authorization, "Bearer x");
+        return std::string(service(r, {})[http::field::vary]);
+    };
+    CHECK(vary_of("Accept-Encoding") == "Accept-Encoding, Authorization");
+    CHECK(vary_of("Accept, authorization") == "Accept, authorization");
+    CHECK(vary_of("*") == "*");
 }
 
 TEST_CASE("a missing permission is 403 whatever the record", "[guard]") {
@@ -592,17 +635,37 @@ TEST_CASE("screening runs every check that needs no body", "[guard]") {
 
 namespace {
 
-clearance::response
-ask_from(std::string_view address, std::string target,
-         std::initializer_list<std::pair<char const*, char const*>> fields = {},
-         std::optional<std::string> token = {}) {
+using header_list = std::initializer_list<std::pair<char const*, char const*>>;
+
+clearance::response ask_service_from(service_type const& service,
+                                     std::string_view address,
+                                     std::string target, header_list fields,
+                                     std::optional<std::string> token = {}) {
     clearance::request r{http::verb::get, target, 11};
     r.set(http::field::host, "localhost");
     if (token)
         r.set(http::field::authorization, "Bearer " + *token);
     for (auto const& [name, value] : fields)
         r.insert(name, value);
-    return test_service()(r, *clearance::parse_address(address));
+    return service(r, *clearance::parse_address(address));
+}
+
+clearance::response ask_from(std::string_view address, std::string target,
+                             header_list fields = {},
+                             std::optional<std::string> token = {}) {
+    return ask_service_from(test_service(), address, std::move(target), fields,
+                            std::move(token));
+}
+
+// A service whose trusted proxies write `Forwarded` rather than
+// `X-Forwarded-For`.
+service_type const& forwarded_service() {
+    static service_type const s = [] {
+        auto options = test_options();
+        options.proxy_header = clearance::forwarding_header::forwarded;
+        return make_test_service(std::move(options));
+    }();
+    return s;
 }
 
 } // namespace
@@ -669,19 +732,53 @@ TEST_CASE("trusted proxies are read right to left", "[network]") {
                    {{"X-Forwarded-For", "192.0.2.9, 127.0.0.1"},
                     {"X-Forwarded-For", "fd00::5"}})
               .body() == "v4");
+    // Header names are matched whatever their case.
+    CHECK(
+        ask_from("10.0.0.1", "/metrics", {{"x-forwarded-FOR", "::1"}}).body() ==
+        "v6");
+    // Only the configured header is read: a `Forwarded` header the
+    // client wrote and the proxy passed through is ignored, and the
+    // proxy's X-Forwarded-For decides.
     CHECK(ask_from("10.0.0.1", "/metrics",
-                   {{"Forwarded", R"(for="[::1]:4711";proto=https)"}})
-              .body() == "v6");
-    // Forwarded wins over X-Forwarded-For.
-    CHECK(ask_from("10.0.0.1", "/metrics",
-                   {{"Forwarded", "for=192.0.2.9"},
-                    {"X-Forwarded-For", "127.0.0.1"}})
+                   {{"Forwarded", "for=127.0.0.1"},
+                    {"X-Forwarded-For", "192.0.2.9"}})
               .result() == http::status::forbidden);
+    CHECK(ask_from("10.0.0.1", "/metrics", {{"Forwarded", "for=127.0.0.1"}})
+              .result() == http::status::forbidden);
+    // A service told its proxies write `Forwarded` reads only that.
+    auto const& service = forwarded_service();
+    CHECK(ask_service_from(service, "10.0.0.1", "/metrics",
+                           {{"Forwarded", R"(for="[::1]:4711";proto=https)"}})
+              .body() == "v6");
+    CHECK(ask_service_from(service, "10.0.0.1", "/metrics",
+                           {{"Forwarded", "for=192.0.2.9"},
+                            {"X-Forwarded-For", "127.0.0.1"}})
+              .result() == http::status::forbidden);
+    CHECK(ask_service_from(service, "10.0.0.1", "/metrics",
+                           {{"FORWARDED", "for=192.0.2.9, for=127.0.0.1"}})
+              .body() == "v4");
     // An unreadable header from a trusted proxy is a bad request.
     CHECK(ask_from("10.0.0.1", "/metrics", {{"X-Forwarded-For", "unknown"}})
               .result() == http::status::bad_request);
     // Without a header, the proxy itself is the caller.
     CHECK(ask_from("10.0.0.1", "/metrics").result() == http::status::forbidden);
+}
+
+TEST_CASE("a realm or trusted proxy that cannot be used stops start-up",
+          "[network]") {
+    for (auto realm : {"say \"hi\"", "back\\slash", "line\nbreak"}) {
+        INFO(realm);
+        auto options = test_options();
+        options.realm = realm;
+        CHECK_THROWS_WITH(make_test_service(std::move(options)),
+                          "clearance: the realm must not contain '\"', "
+                          "'\\' or control characters");
+    }
+    auto options = test_options();
+    options.trusted_proxies = {"10.0.0.1", "10.0.0.0/33"};
+    CHECK_THROWS_WITH(make_test_service(std::move(options)),
+                      "clearance: the trusted proxy \"10.0.0.0/33\" is not "
+                      "an address or a CIDR block");
 }
 
 namespace {
@@ -719,6 +816,14 @@ auto make_audited_service() {
         }),
         get<"/throws">([](authenticated) -> clearance::response {
             throw std::runtime_error("secret detail");
+        }),
+        delete_<"/records/{id}">(
+            [](granted<can_remove, can_manage>, path<"id", long>) {
+                return text("removed");
+            }),
+        get<"/reports">([](scoped<read_scope>) { return text("reports"); }),
+        get<"/metrics">([](from_network<cidr<"127.0.0.0/8">, cidr<"::1/128">>) {
+            return text("metrics");
         }));
 }
 
@@ -756,6 +861,7 @@ TEST_CASE("every decision is reported to the audit sink", "[audit]") {
     auto const& hidden = audited(http::verb::get, "/records/2", "ann");
     CHECK(hidden.outcome == d::concealed);
     CHECK(hidden.status == 404);
+    CHECK(hidden.rule.rfind("ownership ", 0) == 0);
     CHECK(hidden.rule.find("owns") != std::string::npos);
     CHECK(hidden.request_id.rfind("clearance-", 0) == 0);
 
@@ -774,8 +880,17 @@ TEST_CASE("every decision is reported to the audit sink", "[audit]") {
 
     auto const& forbidden = audited(http::verb::put, "/records/1", "ben");
     CHECK(forbidden.outcome == d::forbidden);
-    CHECK(forbidden.rule == "permission");
+    CHECK(forbidden.rule == "permission write");
     CHECK(forbidden.subject == "ben");
+    // A rule names every permission, scope or block of the requirement.
+    CHECK(audited(http::verb::delete_, "/records/1", "ann").rule ==
+          "permission manage remove");
+    auto const& unscoped = audited(http::verb::get, "/reports", "ann");
+    CHECK(unscoped.outcome == d::forbidden);
+    CHECK(unscoped.rule == "scope api.read");
+    auto const& outsider = audited(http::verb::get, "/metrics");
+    CHECK(outsider.outcome == d::forbidden);
+    CHECK(outsider.rule == "network 127.0.0.0/8 ::1/128");
 
     auto const& bad = audited(http::verb::get, "/records/%2e%2e", "ann");
     CHECK(bad.outcome == d::bad_request);
@@ -954,7 +1069,7 @@ TEST_CASE("the guard applies combined rules and names them in the audit",
           "record 2");
     auto refused = ask_combined(http::verb::get, "/records/2", "ann");
     REQUIRE(combined_audit().size() == 1);
-    CHECK(combined_audit().front().find("clearance::any_rule<") == 0);
+    CHECK(combined_audit().front().find("ownership clearance::any_rule<") == 0);
     CHECK(combined_audit().front().find("owns") != std::string::npos);
     auto missing = ask_combined(http::verb::get, "/records/999", "ann");
     CHECK(refused.result() == http::status::not_found);
@@ -966,7 +1081,8 @@ TEST_CASE("the guard applies combined rules and names them in the audit",
     CHECK(ask_combined(http::verb::put, "/records/1", "ben").result() ==
           http::status::forbidden);
     REQUIRE(combined_audit().size() == 1);
-    CHECK(combined_audit().front().find("clearance::all_rules<") == 0);
+    CHECK(combined_audit().front().find("ownership clearance::all_rules<") ==
+          0);
 
     CHECK(ask_combined(http::verb::get, "/records", "ann").body() ==
           "tenant = ? AND (((owner = ?) OR (id = ?)) AND (1 = 1))"

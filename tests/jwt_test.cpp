@@ -5,8 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -63,6 +65,13 @@ std::string base64url(std::string_view bytes) {
     for (auto& c : out)
         c = c == '+' ? '-' : c == '/' ? '_' : c;
     return out;
+}
+
+// `token` with its payload replaced and its signature kept.
+std::string with_payload(std::string token, std::string_view payload) {
+    auto first = token.find('.');
+    token.replace(first + 1, token.rfind('.') - first - 1, base64url(payload));
+    return token;
 }
 
 // Signs any header and payload with HMAC-SHA256 under `secret`, so that
@@ -394,6 +403,81 @@ TEST_CASE("each kind of bad token is refused with its reason", "[jwt]") {
     }
 }
 
+namespace {
+
+// The refusal named `name` in tests/data/refused_tokens.txt.
+std::string refusal_named(std::string_view name) {
+    static std::pair<std::string_view, std::string_view> const names[] = {
+        {"too_long", why::too_long},
+        {"not_compact", why::not_compact},
+        {"bad_header", why::bad_header},
+        {"bad_payload", why::bad_payload},
+        {"duplicate_member", why::duplicate_member},
+        {"too_deep", why::too_deep},
+        {"no_algorithm", why::no_algorithm},
+        {"unsigned_token", why::unsigned_token},
+        {"embedded_key", why::embedded_key},
+        {"critical_header", why::critical_header},
+        {"wrong_type", why::wrong_type},
+        {"unknown_key", why::unknown_key},
+        {"no_key_id", why::no_key_id},
+        {"wrong_algorithm", why::wrong_algorithm},
+        {"bad_time_claim", why::bad_time_claim},
+        {"bad_signature", why::bad_signature},
+        {"no_expiry", why::no_expiry},
+        {"expired", why::expired},
+        {"not_yet_valid", why::not_yet_valid},
+        {"wrong_issuer", why::wrong_issuer},
+        {"wrong_audience", why::wrong_audience},
+        {"no_subject", why::no_subject},
+        {"bad_claim", why::bad_claim},
+    };
+    for (auto const& [known, description] : names)
+        if (known == name)
+            return said(description);
+    FAIL("tests/data/refused_tokens.txt names no refusal " << name);
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("committed bad tokens are each refused for their reason", "[jwt]") {
+    clearance::jwt_options options;
+    options.keys = {{"hs-1", jwt_algorithm::hs256, key},
+                    {"rsa-1", jwt_algorithm::rs256,
+                     read_file(data_dir / "rsa_public.pem")}};
+    options.issuer = "https://id.example";
+    options.audience = "docs";
+    auto const verifier = make(std::move(options));
+
+    std::ifstream corpus(data_dir / "refused_tokens.txt");
+    REQUIRE(corpus);
+    std::size_t accepted = 0, refused = 0;
+    for (std::string line; std::getline(corpus, line);) {
+        if (line.empty() || line.front() == '#')
+            continue;
+        auto space = line.find(' ');
+        REQUIRE(space != std::string::npos);
+        auto reason = line.substr(0, space);
+        auto token = line.substr(space + 1);
+        INFO(reason << ": " << token.substr(0, 120));
+        auto result = verifier.verify(token);
+        if (reason == "authenticated") {
+            CHECK(result.result == outcome::authenticated);
+            CHECK(result.who.subject == "alice");
+            ++accepted;
+        } else {
+            CHECK(result.result == outcome::invalid);
+            CHECK(said(result.description) == refusal_named(reason));
+            ++refused;
+        }
+    }
+    // Every kind of bad token the file was written with, and its
+    // must-pass twin.
+    CHECK(accepted == 1);
+    CHECK(refused == 41);
+}
+
 TEST_CASE("a bad signature is refused after the checks that need none",
           "[jwt]") {
     // A forged token with a repeated claim is refused for the repeat,
@@ -487,10 +571,8 @@ TEST_CASE("RS256 tokens verify with the RSA public key", "[jwt]") {
           said(why::bad_signature));
     // OpenSSL's error queue is left empty for the next TLS call.
     CHECK(ERR_peek_error() == 0);
-    auto tampered = good;
-    tampered.replace(tampered.find('.') + 1,
-                     tampered.rfind('.') - tampered.find('.') - 1,
-                     base64url(R"({"sub":"root","exp":)" + in(600) + "}"));
+    auto tampered =
+        with_payload(good, R"({"sub":"root","exp":)" + in(600) + "}");
     CHECK(said(authenticator.verify(tampered).description) ==
           said(why::bad_signature));
     CHECK(authenticator.verify(good.substr(0, good.size() - 4)).result ==
@@ -530,6 +612,84 @@ TEST_CASE("public keys are shared by copies and threads", "[jwt]") {
     CHECK(original.verify(es).result == outcome::authenticated);
 }
 
+namespace {
+
+// Signs with the Ed25519 private key in tests/data (EdDSA, RFC 8037).
+std::string sign_eddsa(std::string_view header, std::string_view payload) {
+    auto signing_input = base64url(header) + "." + base64url(payload);
+    auto pem = read_file(data_dir / "ed25519_private.pem");
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    REQUIRE(bio != nullptr);
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    REQUIRE(key != nullptr);
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    unsigned char signature[64];
+    std::size_t length = sizeof signature;
+    bool const signed_ok =
+        EVP_DigestSignInit(context, nullptr, nullptr, nullptr, key) == 1 &&
+        EVP_DigestSign(
+            context, signature, &length,
+            reinterpret_cast<unsigned char const*>(signing_input.data()),
+            signing_input.size()) == 1;
+    EVP_MD_CTX_free(context);
+    EVP_PKEY_free(key);
+    REQUIRE(signed_ok);
+    return signing_input + "." +
+           base64url({reinterpret_cast<char const*>(signature), length});
+}
+
+clearance::jwt_key ed25519_key(std::string id = {}) {
+    return clearance::read_pem_key(data_dir / "ed25519_public.pem",
+                                   jwt_algorithm::eddsa, std::move(id));
+}
+
+} // namespace
+
+TEST_CASE("EdDSA tokens verify with the Ed25519 public key", "[jwt]") {
+    clearance::jwt_options options;
+    options.keys = {ed25519_key("ed")};
+    auto authenticator = make(options);
+    auto payload = R"({"sub":"svc","exp":)" + in(600) + "}";
+    auto good = sign_eddsa(R"({"alg":"EdDSA","kid":"ed"})", payload);
+    auto accepted = authenticator.verify(good);
+    CHECK(accepted.result == outcome::authenticated);
+    CHECK(accepted.who.subject == "svc");
+
+    auto tampered =
+        with_payload(good, R"({"sub":"root","exp":)" + in(600) + "}");
+    CHECK(said(authenticator.verify(tampered).description) ==
+          said(why::bad_signature));
+    // A signature cut short or made longer is not an Ed25519 signature.
+    auto signing_input = good.substr(0, good.rfind('.'));
+    CHECK(said(authenticator.verify(signing_input + "." + base64url("short"))
+                   .description) == said(why::bad_signature));
+    CHECK(said(authenticator
+                   .verify(signing_input + "." +
+                           base64url(std::string(65, '\x01')))
+                   .description) == said(why::bad_signature));
+
+    // The key's algorithm decides: the same signature named as another
+    // algorithm, or an HS256 MAC keyed with the public key, is refused
+    // before any signature work.
+    for (auto header :
+         {R"({"alg":"ES256","kid":"ed"})", R"({"alg":"HS256","kid":"ed"})",
+          R"({"alg":"Ed25519","kid":"ed"})"}) {
+        INFO(header);
+        auto forged = sign_eddsa(header, payload);
+        CHECK(said(authenticator.verify(forged).description) ==
+              said(why::wrong_algorithm));
+    }
+    auto pem = read_file(data_dir / "ed25519_public.pem");
+    CHECK(said(authenticator
+                   .verify(forge(R"({"alg":"HS256","kid":"ed"})", payload, pem))
+                   .description) == said(why::wrong_algorithm));
+    // And an EdDSA token meets no HS256 key.
+    CHECK(said(make()
+                   .verify(sign_eddsa(R"({"alg":"EdDSA"})", payload))
+                   .description) == said(why::wrong_algorithm));
+}
+
 TEST_CASE("ES256 tokens verify with the P-256 public key", "[jwt]") {
     clearance::jwt_options options;
     options.keys = {ec_key("ec")};
@@ -544,10 +704,8 @@ TEST_CASE("ES256 tokens verify with the P-256 public key", "[jwt]") {
                            "ec_private.pem"))
               .result == outcome::authenticated);
 
-    auto tampered = good;
-    tampered.replace(tampered.find('.') + 1,
-                     tampered.rfind('.') - tampered.find('.') - 1,
-                     base64url(R"({"sub":"root","exp":)" + in(600) + "}"));
+    auto tampered =
+        with_payload(good, R"({"sub":"root","exp":)" + in(600) + "}");
     CHECK(said(authenticator.verify(tampered).description) ==
           said(why::bad_signature));
 
@@ -768,6 +926,13 @@ TEST_CASE("PEM key files are read at start-up", "[jwt]") {
     fails(data_dir / "rsa_public.pem", jwt_algorithm::es256, "not an EC key");
     fails(data_dir / "rsa1024_public.pem", jwt_algorithm::rs256, "2048");
     fails(data_dir / "ec_p384_public.pem", jwt_algorithm::es256, "P-256");
+    fails(data_dir / "rsa_public.pem", jwt_algorithm::eddsa,
+          "not an Ed25519 key");
+    fails(data_dir / "ed25519_public.pem", jwt_algorithm::es256,
+          "not an EC key");
+    fails(data_dir / "ed25519_private.pem", jwt_algorithm::eddsa,
+          "private key");
+    CHECK(ed25519_key().algorithm == jwt_algorithm::eddsa);
     fails(data_dir / "rsa_public.pem", jwt_algorithm::hs256, "HS256");
     fails(data_dir / "jwks.json", jwt_algorithm::rs256, "no PEM public key");
     scratch_directory scratch;
@@ -822,10 +987,42 @@ TEST_CASE("JWKS keys: algorithms inferred, other uses skipped", "[jwt]") {
     nlohmann::json oct{{"kty", "oct"},
                        {"kid", "shared"},
                        {"k", base64url(std::string(32, 's'))}};
+    // The x of tests/data/ed25519_public.pem.
+    nlohmann::json okp{{"kty", "OKP"},
+                       {"crv", "Ed25519"},
+                       {"kid", "ed-1"},
+                       {"x", "DYT4TModyFck719zQtXB9Sp_YBzB3VTweskTcBg4NM0"}};
     nlohmann::json set{
-        {"keys", nlohmann::json::array({encryption, rsa, wrapping, ec, oct})}};
+        {"keys",
+         nlohmann::json::array({encryption, rsa, wrapping, ec, oct, okp})}};
     auto keys = clearance::parse_jwks(set.dump());
-    REQUIRE(keys.size() == 3);
+    REQUIRE(keys.size() == 4);
+    CHECK(keys[3].id == "ed-1");
+    CHECK(keys[3].algorithm == jwt_algorithm::eddsa);
+    CHECK(keys[3].material == ed25519_key().material);
+    auto payload = R"({"sub":"svc","exp":)" + in(600) + "}";
+    clearance::jwt_options options;
+    options.keys = keys;
+    CHECK(make(options)
+              .verify(sign_eddsa(R"({"alg":"EdDSA","kid":"ed-1"})", payload))
+              .result == outcome::authenticated);
+
+    auto refused = [](nlohmann::json key, std::string const& part) {
+        INFO(part);
+        CHECK_THROWS_WITH(
+            clearance::parse_jwks(
+                nlohmann::json{{"keys", nlohmann::json::array({key})}}.dump()),
+            Catch::Contains(part));
+    };
+    auto x25519 = okp;
+    x25519["crv"] = "X25519";
+    refused(x25519, "EdDSA needs Ed25519");
+    auto short_x = okp;
+    short_x["x"] = base64url("sixteen bytes!!!");
+    refused(short_x, "32 bytes");
+    auto es_okp = okp;
+    es_okp["alg"] = "ES256";
+    refused(es_okp, "only EdDSA");
     CHECK(keys[0].id == "rsa-1");
     CHECK(keys[0].algorithm == jwt_algorithm::rs256);
     CHECK(keys[1].algorithm == jwt_algorithm::es256);
@@ -888,7 +1085,7 @@ TEST_CASE("a bad JWKS file stops start-up, naming the file", "[jwt]") {
         {with(without(rsa, "kty")), "'rsa-1' has no \"kty\""},
         {with(changed(rsa, "kty", 7)), "has a \"kty\" that is not a string"},
         {with(changed(rsa, "kid", 7)), "has a \"kid\" that is not a string"},
-        {with(changed(rsa, "kty", "OKP")), "key type \"OKP\""},
+        {with(changed(rsa, "kty", "LWE")), "key type \"LWE\""},
         {with(changed(rsa, "alg", "RS384")), "the algorithm RS384"},
         {with(changed(rsa, "alg", "PS256")), "the algorithm PS256"},
         {with(changed(rsa, "alg", "HS256")), "the algorithm HS256"},

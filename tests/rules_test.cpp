@@ -30,6 +30,18 @@ struct owns {
 
 struct opaque {}; // no key type
 
+struct numbered {
+    using key_type = long;
+    long id = 0;
+    int tenant = 0; // a tenant the guard could not compare
+};
+
+struct any_numbered {
+    bool operator()(clearance::principal const&, numbered const&) const {
+        return true;
+    }
+};
+
 [[maybe_unused]] std::optional<item>
 load_item(long, clearance::request_context const&) {
     return std::nullopt;
@@ -113,6 +125,21 @@ TEST_CASE("each broken route rule is named with the route", "[rules]") {
     STATIC_REQUIRE(
         std::is_same_v<clearance::diagnose_route<policy, unloaded>,
                        rules::owned_resource_has_loader<"GET /i/{id}", false>>);
+
+    using untextual_tenant =
+        route<clearance::method::get, "/n/{id}",
+              clearance::response (*)(
+                  clearance::owned<numbered, any_numbered>)>;
+    STATIC_REQUIRE(
+        std::is_same_v<diagnosis<untextual_tenant>,
+                       rules::resource_tenant_is_text<"GET /n/{id}", false>>);
+    using untextual_list =
+        route<clearance::method::get, "/n",
+              clearance::response (*)(
+                  clearance::collection<numbered, any_numbered>)>;
+    STATIC_REQUIRE(
+        std::is_same_v<diagnosis<untextual_list>,
+                       rules::resource_tenant_is_text<"GET /n", false>>);
 }
 
 TEST_CASE("rules about names say which name", "[rules]") {

@@ -111,6 +111,7 @@ struct owned_facts {
     static constexpr bool options_valid = true;
     static constexpr bool key_supported = true;
     static constexpr bool rule_fits = true;
+    static constexpr bool tenant_is_text = true;
     static constexpr bool has_loader = true;
     static constexpr bool loader_ok = true;
 };
@@ -122,6 +123,7 @@ struct owned_facts<Loaders, collection<R, Rule, Os...>> {
         traits::options_known && traits::options_consistent;
     static constexpr bool key_supported = true;
     static constexpr bool rule_fits = OwnershipRule<Rule, R>;
+    static constexpr bool tenant_is_text = detail::tenant_is_text<R>();
     static constexpr bool has_loader = true;
     static constexpr bool loader_ok = true;
 };
@@ -138,6 +140,7 @@ struct owned_facts<Loaders, owned<R, Rule, Os...>> {
             return false;
     }();
     static constexpr bool rule_fits = OwnershipRule<Rule, R>;
+    static constexpr bool tenant_is_text = detail::tenant_is_text<R>();
     static constexpr bool has_loader = Loaders::template has<R>;
     static constexpr bool loader_ok =
         loader_fits<Loaders, owned<R, Rule, Os...>>();
@@ -253,6 +256,8 @@ struct route_facts_of<Policy, Loaders, Route, type_list<Args...>, Result> {
         (owned_facts<Loaders, Args>::key_supported && ...);
     static constexpr bool ownership_rules_fit =
         (owned_facts<Loaders, Args>::rule_fits && ...);
+    static constexpr bool tenants_are_text =
+        (owned_facts<Loaders, Args>::tenant_is_text && ...);
     static constexpr bool loaders_present =
         (owned_facts<Loaders, Args>::has_loader && ...);
     static constexpr bool loaders_fit =
@@ -317,6 +322,8 @@ constexpr auto first_route_violation() {
         return broken<F, rules::owned_key_type_is_supported>{};
     else if constexpr (!F::ownership_rules_fit)
         return broken<F, rules::ownership_rule_fits_resource>{};
+    else if constexpr (!F::tenants_are_text)
+        return broken<F, rules::resource_tenant_is_text>{};
     else if constexpr (!F::loaders_present)
         return broken<F, rules::owned_resource_has_loader>{};
     else if constexpr (!F::loaders_fit)
@@ -398,6 +405,67 @@ constexpr bool admitted_by(peer_address const& client) noexcept {
         return true;
 }
 
+// `Head`, then the names of the bits set in `Mask`, separated by
+// spaces, in static storage: how the audit trail names a requirement
+// ("permission docs:read docs:write").
+template <fixed_string Head, auto const& Names, auto const& Mask>
+struct named_bits {
+    static constexpr std::size_t length = [] {
+        std::size_t n = Head.size();
+        for (std::size_t i = 0; i < Names.size(); ++i)
+            if (Mask.test(i))
+                n += 1 + Names[i].size();
+        return n;
+    }();
+
+    static constexpr std::array<char, length> text = [] {
+        std::array<char, length> out{};
+        std::size_t at = 0;
+        for (char c : Head.view())
+            out[at++] = c;
+        for (std::size_t i = 0; i < Names.size(); ++i) {
+            if (!Mask.test(i))
+                continue;
+            out[at++] = ' ';
+            for (char c : Names[i])
+                out[at++] = c;
+        }
+        return out;
+    }();
+
+    static constexpr std::string_view value{text.data(), text.size()};
+};
+
+// "ownership " and the rule's type, in static storage.
+template <class Rule>
+struct ownership_rule_name {
+    static constexpr auto rule = type_name<Rule>();
+    static constexpr auto text = concat<"ownership ", as_fixed<rule>()>();
+    static constexpr std::string_view value = text.view();
+};
+
+// The name of `T` if it is a network requirement that refuses
+// `client`, else nothing.
+template <class T>
+constexpr std::string_view refusal_by(peer_address const& client) noexcept {
+    if constexpr (kind_of<T> == parameter_kind::network)
+        return T::admits(client) ? std::string_view{} : T::rule_name.view();
+    else
+        return {};
+}
+
+// The first network requirement among `Args` that refuses `client`, as
+// the audit trail names it: "network 127.0.0.0/8 ::1/128".
+template <class... Args>
+constexpr std::string_view
+refusing_network(peer_address const& client) noexcept {
+    std::string_view found;
+    [[maybe_unused]] bool const each[] = {
+        true,
+        (found.empty() ? (found = refusal_by<Args>(client), true) : true)...};
+    return found.empty() ? std::string_view{"network"} : found;
+}
+
 // The kinds named by a handler's accepts<...> marker, or void.
 template <class Arguments>
 struct accepted_kinds {
@@ -443,6 +511,13 @@ struct route_analysis_of<Policy, Route, type_list<Args...>> {
     /// Whether `client` satisfies every network requirement.
     static constexpr bool admits(peer_address const& client) noexcept {
         return (admitted_by<Args>(client) && ...);
+    }
+
+    /// The network requirement that refuses `client`, for the audit
+    /// trail.
+    static constexpr std::string_view
+    network_rule(peer_address const& client) noexcept {
+        return refusing_network<Args...>(client);
     }
     static constexpr std::size_t parameter_count =
         detail::parameter_count<tmpl>;
@@ -536,16 +611,6 @@ std::optional<T> convert_segment(std::string_view raw) {
             return std::nullopt;
         return value;
     }
-}
-
-/// Whether a resource belongs to the principal's tenant. Resources with
-/// no `tenant` member belong to every tenant.
-template <class Resource>
-bool same_tenant_as(principal const& who, Resource const& r) {
-    if constexpr (requires { std::string_view{r.tenant}; })
-        return std::string_view{r.tenant} == who.tenant;
-    else
-        return true;
 }
 
 } // namespace detail
@@ -697,7 +762,7 @@ struct guard {
                 bool allowed = found & tenant & (rule | bypass);
                 if (!allowed) {
                     constexpr auto rule_name =
-                        type_name<typename traits::rule>();
+                        ownership_rule_name<typename traits::rule>::value;
                     if (!found)
                         failure =
                             refusal{http_status::not_found, "no such record"};

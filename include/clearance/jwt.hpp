@@ -4,8 +4,8 @@
 // Bearer JSON Web Tokens (RFC 7519, RFC 7515) read from the
 // Authorization header (RFC 6750), verified against a set of keys fixed
 // at start-up. Each key has an id (`kid`), exactly one algorithm (HS256,
-// RS256 or ES256) and its material: an HMAC secret, or a public key read
-// from a PEM file or a JSON Web Key Set (RFC 7517).
+// RS256, ES256 or EdDSA with Ed25519) and its material: an HMAC secret, or a
+// public key read from a PEM file or a JSON Web Key Set (RFC 7517).
 //
 // The token's header never chooses how it is verified. Before any
 // signature work, a token is refused when:
@@ -21,8 +21,8 @@
 // - a time claim (`exp`, `nbf`, `iat`) is not an integer from 0 to 2^53.
 //
 // The signature is then checked with the selected key: HS256 MACs are
-// computed by cpp-jwt and compared in constant time; RS256 and ES256
-// signatures are verified by OpenSSL with the public key parsed once at
+// computed by cpp-jwt and compared in constant time; RS256, ES256 and
+// EdDSA signatures are verified by OpenSSL with the public key parsed once at
 // start-up (parsing a PEM per token, as cpp-jwt does, costs twenty times
 // the verification). The claims come after it: `exp` (required unless
 // `require_expiry` is false) and `nbf` with a leeway, `iss` and `aud`
@@ -93,9 +93,12 @@ enum class jwt_algorithm {
     rs256,
     /// ECDSA with SHA-256, with a key on the curve P-256.
     es256,
+    /// EdDSA (RFC 8037) with an Ed25519 key.
+    eddsa,
 };
 
-/// The name of `algorithm` in a JWS header: "HS256", "RS256" or "ES256".
+/// The name of `algorithm` in a JWS header: "HS256", "RS256", "ES256" or
+/// "EdDSA".
 constexpr std::string_view algorithm_name(jwt_algorithm algorithm) noexcept {
     switch (algorithm) {
     case jwt_algorithm::hs256:
@@ -104,6 +107,8 @@ constexpr std::string_view algorithm_name(jwt_algorithm algorithm) noexcept {
         return "RS256";
     case jwt_algorithm::es256:
         return "ES256";
+    case jwt_algorithm::eddsa:
+        return "EdDSA";
     }
     return {};
 }
@@ -118,7 +123,8 @@ struct jwt_key {
     jwt_algorithm algorithm = jwt_algorithm::hs256;
 
     /// For HS256, the secret itself (at least 32 bytes); for RS256 and
-    /// ES256, the public key in PEM ("-----BEGIN PUBLIC KEY-----").
+    /// ES256 and EdDSA, the public key in PEM ("-----BEGIN PUBLIC
+    /// KEY-----").
     std::string material{};
 };
 
@@ -557,6 +563,10 @@ inline std::string key_problem(EVP_PKEY* key, jwt_algorithm algorithm) {
                    "; ES256 needs P-256";
         return {};
     }
+    case jwt_algorithm::eddsa:
+        if (!EVP_PKEY_is_a(key, "ED25519"))
+            return "is not an Ed25519 key, and EdDSA needs one";
+        return {};
     }
     return "has an unknown algorithm";
 }
@@ -573,7 +583,7 @@ inline std::string write_public_pem(EVP_PKEY* key) {
 
 /// A key checked by `prepare_key`.
 struct prepared_key {
-    /// For RS256 and ES256, the public key, parsed once.
+    /// For RS256, ES256 and EdDSA, the public key, parsed once.
     std::shared_ptr<EVP_PKEY> public_key;
     /// What is wrong with the key; empty when nothing is.
     std::string problem;
@@ -594,7 +604,8 @@ inline prepared_key prepare_key(jwt_key& key) {
         return {};
     }
     if (key.algorithm != jwt_algorithm::rs256 &&
-        key.algorithm != jwt_algorithm::es256)
+        key.algorithm != jwt_algorithm::es256 &&
+        key.algorithm != jwt_algorithm::eddsa)
         return {nullptr, "has an unknown algorithm"};
     auto [public_key, problem] = read_public_pem(key.material);
     if (!public_key)
@@ -630,7 +641,7 @@ inline std::string ecdsa_der(std::string_view raw) {
                        static_cast<std::size_t>(length));
 }
 
-// Verifies an RS256 or ES256 signature of `input`.
+// Verifies an RS256, ES256 or EdDSA signature of `input`.
 inline bool verify_signature(EVP_PKEY* key, jwt_algorithm algorithm,
                              std::string_view input,
                              std::string_view signature) {
@@ -641,9 +652,15 @@ inline bool verify_signature(EVP_PKEY* key, jwt_algorithm algorithm,
         der = ecdsa_der(signature);
         signature = der;
     }
+    // Ed25519 hashes the message itself (RFC 8032), so it takes no
+    // digest, and its signatures are always 64 bytes.
+    if (algorithm == jwt_algorithm::eddsa && signature.size() != 64)
+        return false;
+    EVP_MD const* digest =
+        algorithm == jwt_algorithm::eddsa ? nullptr : EVP_sha256();
     digest_context_ptr context{checked_allocation(EVP_MD_CTX_new())};
-    return EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr,
-                                key) == 1 &&
+    return EVP_DigestVerifyInit(context.get(), nullptr, digest, nullptr, key) ==
+               1 &&
            EVP_DigestVerify(
                context.get(),
                reinterpret_cast<unsigned char const*>(signature.data()),
@@ -733,6 +750,15 @@ inline pkey_ptr ec_key_from_jwk(std::string const& x, std::string const& y) {
     return key_from_parameters("EC", builder.get());
 }
 
+inline pkey_ptr ed25519_key_from_jwk(std::string const& x) {
+    pkey_ptr key{EVP_PKEY_new_raw_public_key(
+        EVP_PKEY_ED25519, nullptr,
+        reinterpret_cast<unsigned char const*>(x.data()), x.size())};
+    if (!key)
+        ERR_clear_error();
+    return key;
+}
+
 // One member of a JWK (RFC 7517 4): a base64url string, decoded.
 inline std::optional<std::string> jwk_bytes(nlohmann::json const& jwk,
                                             char const* name) {
@@ -820,9 +846,23 @@ read_jwk(nlohmann::json const& jwk, std::size_t index, std::string_view where) {
         public_key = ec_key_from_jwk(*x, *y);
         if (!public_key)
             throw fail("is not a point on P-256");
+    } else if (*kty == "OKP") {
+        // RFC 8037 2: an octet key pair, here only Ed25519.
+        require_alg(jwt_algorithm::eddsa);
+        auto crv = string_member("crv");
+        if (crv != "Ed25519")
+            throw fail("is on the curve " + crv.value_or("(none)") +
+                       "; EdDSA needs Ed25519");
+        auto x = jwk_bytes(jwk, "x");
+        if (!x || x->size() != 32)
+            throw fail("needs \"x\" of 32 bytes in base64url");
+        public_key = ed25519_key_from_jwk(*x);
+        if (!public_key)
+            throw fail("is not a valid Ed25519 public key");
     } else {
         throw fail("has the key type \"" + *kty +
-                   "\", which clearance does not support (RSA, EC, oct)");
+                   "\", which clearance does not support (RSA, EC, OKP, "
+                   "oct)");
     }
     if (public_key) {
         if (auto problem = key_problem(public_key.get(), key.algorithm);
@@ -838,7 +878,7 @@ read_jwk(nlohmann::json const& jwk, std::size_t index, std::string_view where) {
 } // namespace detail
 
 /// Reads a public key in PEM ("-----BEGIN PUBLIC KEY-----") from `file`,
-/// for `algorithm` (RS256 or ES256), with the key id `id`. Throws
+/// for `algorithm` (RS256, ES256 or EdDSA), with the key id `id`. Throws
 /// `std::runtime_error` naming the file and the problem if it cannot be
 /// read, holds a private key, a certificate or several keys, or holds a
 /// key that does not suit the algorithm.
@@ -859,7 +899,8 @@ inline jwt_key read_pem_key(std::filesystem::path const& file,
 
 /// Reads the keys of a JSON Web Key Set (RFC 7517 5) held in memory;
 /// `source` names it in error messages. Supported keys: "RSA" (RS256,
-/// from `n` and `e`), "EC" (ES256 on P-256, from `x` and `y`) and "oct"
+/// from `n` and `e`), "EC" (ES256 on P-256, from `x` and `y`), "OKP"
+/// (EdDSA with Ed25519, from `x`) and "oct"
 /// (HS256, from `k`). A key's algorithm is its `alg`, or the only one
 /// its type allows. Keys whose `use` is not "sig", or whose `key_ops`
 /// lack "verify", are skipped. Throws `std::runtime_error` naming the
@@ -1201,8 +1242,8 @@ public:
     /// Issues a token for `claims`, valid for `lifetime` from now (a
     /// negative lifetime issues an expired token, for tests), signed
     /// with the only key. Throws `std::logic_error` unless there is
-    /// exactly one key and it is an HS256 one: keys for RS256 and ES256
-    /// are public keys, which verify but cannot sign.
+    /// exactly one key and it is an HS256 one: keys for RS256, ES256 and
+    /// EdDSA are public keys, which verify but cannot sign.
     std::string issue(token_claims const& claims,
                       std::chrono::seconds lifetime) const {
         auto keys = current_keys();

@@ -268,6 +268,12 @@ public:
     static constexpr std::array<network, sizeof...(Networks)> networks{
         Networks::value...};
 
+    /// How the audit trail names this requirement when it refuses a
+    /// caller: "network" and the blocks as written.
+    static constexpr auto rule_name =
+        detail::concat<"network",
+                       detail::concat<" ", Networks::fixed_name>()...>();
+
     /// Whether `a` is inside one of the blocks.
     static constexpr bool admits(peer_address const& a) noexcept {
         for (auto const& n : networks)

@@ -38,9 +38,10 @@ using permission_set = detail::bitmask<CLEARANCE_MAX_PERMISSIONS>;
 /// A set of scopes, one bit per scope of the policy.
 using scope_set = detail::bitmask<CLEARANCE_MAX_SCOPES>;
 
-/// An authenticated caller. Make one with `Policy::make_principal`,
-/// which fills `permissions` from `roles`; the fields are public so that
-/// ownership rules and handlers can read them.
+/// An authenticated caller. Set its `roles`, then call
+/// `Policy::compute_permissions`, which fills `permissions` from them;
+/// the fields are public so that ownership rules and handlers can read
+/// them.
 struct principal {
     /// The identity the credential was issued for (the JWT `sub`).
     std::string subject;

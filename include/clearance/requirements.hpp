@@ -332,6 +332,41 @@ constexpr std::string_view tenant_column() noexcept {
         return "tenant";
 }
 
+namespace detail {
+
+/// Whether `Resource` has a `tenant` member, which makes its records
+/// one tenant's own.
+template <class Resource>
+concept Tenanted = requires(Resource const& r) {
+    r.tenant;
+};
+
+/// Whether a resource's tenant, if it has one, is text the guard can
+/// compare with the principal's.
+template <class Resource>
+constexpr bool tenant_is_text() {
+    if constexpr (Tenanted<Resource>)
+        return requires(Resource const& r) {
+            std::string_view{r.tenant};
+        };
+    else
+        return true;
+}
+
+/// Whether a resource belongs to the principal's tenant. Resources with
+/// no `tenant` member belong to every tenant; routes whose resource has
+/// a `tenant` that is not text do not compile
+/// (`rules::resource_tenant_is_text`).
+template <class Resource>
+bool same_tenant_as(principal const& who, Resource const& r) {
+    if constexpr (Tenanted<Resource> && tenant_is_text<Resource>())
+        return std::string_view{r.tenant} == who.tenant;
+    else
+        return !Tenanted<Resource>;
+}
+
+} // namespace detail
+
 /// The records of type `Resource` the principal may see under the
 /// ownership rule `Rule`, for a handler that lists them. `Options` may
 /// hold one `bypass<Roles...>`: those roles see every record of their
@@ -351,10 +386,8 @@ public:
     /// Whether the principal may see `r`: same tenant, and the rule or a
     /// bypass role allows it.
     bool allows(Resource const& r) const {
-        bool tenant = true;
-        if constexpr (requires { std::string_view{r.tenant}; })
-            tenant = std::string_view{r.tenant} == who_->tenant;
-        return tenant && (bypassed_ || Rule{}(*who_, r));
+        return detail::same_tenant_as(*who_, r) &&
+               (bypassed_ || Rule{}(*who_, r));
     }
 
     /// The condition to add to a list query with `AND`, such as

@@ -104,6 +104,9 @@ CLEARANCE_DETAIL_RULE(owned_key_type_is_supported);
 /// An ownership rule is default-constructible and callable as
 /// `bool(principal const&, Resource const&)`.
 CLEARANCE_DETAIL_RULE(ownership_rule_fits_resource);
+/// An owned or listed resource's `tenant` member, if it has one,
+/// converts to `std::string_view`, so that the guard can compare it.
+CLEARANCE_DETAIL_RULE(resource_tenant_is_text);
 /// An owned resource has a loader in the service.
 CLEARANCE_DETAIL_RULE(owned_resource_has_loader);
 /// A loader is callable as `std::optional<Resource>(key_type,

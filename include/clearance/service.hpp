@@ -70,6 +70,15 @@ struct cors_options {
     std::chrono::seconds max_age{600};
 };
 
+/// The header a trusted proxy names the client in.
+enum class forwarding_header {
+    /// `X-Forwarded-For: client, proxy1, ...`, as nginx and most load
+    /// balancers write it.
+    x_forwarded_for,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    forwarded,
+};
+
 /// Settings of a service that do not belong in types.
 struct service_options {
     service_options() = default;
@@ -89,10 +98,15 @@ struct service_options {
     /// report is built.
     audit_sink audit;
 
-    /// Proxies whose `Forwarded` or `X-Forwarded-For` headers are
-    /// believed, as addresses or CIDR blocks ("10.0.0.0/8"). Empty by
-    /// default: the caller is always the socket's peer.
+    /// Proxies whose forwarding header is believed, as addresses or
+    /// CIDR blocks ("10.0.0.0/8"). Empty by default: the caller is
+    /// always the socket's peer.
     std::vector<std::string> trusted_proxies;
+
+    /// The one forwarding header the trusted proxies write. Only that
+    /// header is read; the other is ignored whoever sent it, so a client
+    /// cannot add one the proxy passes through unchanged.
+    forwarding_header proxy_header = forwarding_header::x_forwarded_for;
 };
 
 namespace detail {
@@ -895,7 +909,7 @@ public:
         request_context context{x.req,  x.target.path, x.target.query,
                                 x.peer, x.client,      nullptr};
         if (!analysis::admits(x.client)) {
-            x.notes.rule = "network";
+            x.notes.rule = analysis::network_rule(x.client);
             return error_response(http_status::forbidden);
         }
         if constexpr (analysis::needs_principal) {
@@ -909,11 +923,15 @@ public:
             // no allocation, no string comparison.
             if (!contains_all<analysis::required_permissions>(
                     auth.who.permissions)) {
-                x.notes.rule = "permission";
+                x.notes.rule =
+                    detail::named_bits<"permission", Policy::permissions::names,
+                                       analysis::required_permissions>::value;
                 return error_response(http_status::forbidden);
             }
             if (!contains_all<analysis::required_scopes>(auth.who.scopes)) {
-                x.notes.rule = "scope";
+                x.notes.rule =
+                    detail::named_bits<"scope", Policy::scope_names,
+                                       analysis::required_scopes>::value;
                 return insufficient_scope<analysis>();
             }
         }
@@ -937,9 +955,35 @@ public:
             if (r.find(boost::beast::http::field::cache_control) == r.end())
                 r.set(boost::beast::http::field::cache_control,
                       "private, no-store");
-            r.set(boost::beast::http::field::vary, "Authorization");
+            add_vary_authorization(r);
         }
         return r;
+    }
+
+    // Adds Authorization to the response's Vary, keeping what the
+    // handler named there.
+    static void add_vary_authorization(response& r) {
+        using boost::beast::http::field;
+        auto const named = r[field::vary];
+        if (named.empty()) {
+            r.set(field::vary, "Authorization");
+            return;
+        }
+        for (std::string_view list = named; !list.empty();) {
+            auto comma = list.find(',');
+            auto item = list.substr(0, comma);
+            while (!item.empty() &&
+                   (item.front() == ' ' || item.front() == '\t'))
+                item.remove_prefix(1);
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+                item.remove_suffix(1);
+            if (item == "*" || detail::iequals(item, "Authorization"))
+                return;
+            if (comma == std::string_view::npos)
+                break;
+            list.remove_prefix(comma + 1);
+        }
+        r.set(field::vary, std::string(named) + ", Authorization");
     }
 
     bool trusted(peer_address const& a) const noexcept {
@@ -959,11 +1003,12 @@ public:
         if (!trusted(peer))
             return peer;
         std::vector<std::string_view> nodes;
-        bool forwarded = req.find(field::forwarded) != req.end();
+        bool const forwarded =
+            options_.proxy_header == forwarding_header::forwarded;
         for (auto const& f : req) {
-            if (forwarded ? f.name() != field::forwarded
-                          : f.name_string() != "X-Forwarded-For" &&
-                                f.name_string() != "x-forwarded-for")
+            if (forwarded
+                    ? f.name() != field::forwarded
+                    : !detail::iequals(f.name_string(), "X-Forwarded-For"))
                 continue;
             std::string_view list = f.value();
             while (true) {

@@ -21,6 +21,22 @@ cmake -S "$source_dir/tests/consumer" -B "$work/installed" \
 cmake --build "$work/installed" >/dev/null
 "$work/installed/consumer"
 
+echo "== pkg-config"
+# The installed clearance.pc gives the include path; Boost's headers are
+# on the compiler's default path on Debian. A policy checked by the
+# compiler is enough to prove the flags find the headers.
+flags=$(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" \
+    pkg-config --cflags clearance)
+printf '%s\n' '#include <clearance/policy.hpp>' \
+    'using p = clearance::permission<"p">;' \
+    'struct r : clearance::role<"r", clearance::grants<p>> {};' \
+    'static_assert(clearance::policy<clearance::roles<r>>::role_holds<r, p>);' \
+    'int main() {}' >"$work/pkg-config.cpp"
+# shellcheck disable=SC2086 # the flags are words
+"$compiler" -std=c++20 $flags "$work/pkg-config.cpp" -o "$work/pkg-config"
+"$work/pkg-config"
+echo "pkg-config --cflags clearance: $flags"
+
 echo "== add_subdirectory"
 cmake -S "$source_dir/tests/consumer" -B "$work/subdirectory" \
     -DCMAKE_CXX_COMPILER="$compiler" -DCLEARANCE_SOURCE_DIR="$source_dir" \

@@ -150,6 +150,14 @@ constexpr bool report() {
                           "parameter must be default-constructible and "
                           "callable as bool(clearance::principal const&, "
                           "Resource const&)");
+        else if constexpr (rule == "resource_tenant_is_text")
+            static_assert(V::satisfied,
+                          "clearance: the route's resource has a 'tenant' "
+                          "member that does not convert to "
+                          "std::string_view, so the guard cannot compare it "
+                          "with the principal's tenant; store the tenant as "
+                          "text (a std::string), or rename the member if "
+                          "the records belong to every tenant");
         else if constexpr (rule == "owned_resource_has_loader")
             static_assert(V::satisfied,
                           "clearance: the route's handler takes an "
