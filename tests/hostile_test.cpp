@@ -539,7 +539,9 @@ TEST_CASE("hostile: two Authorization fields are 400 invalid_request",
     auto const alice = bearer("alice");
     auto const root = bearer("root");
     std::string const challenge =
-        R"(Bearer realm="docs-service", error="invalid_request")";
+        R"(Bearer realm="docs-service", error="invalid_request", )"
+        R"(error_description="the request has more than one )"
+        R"(Authorization header")";
     auto const expected =
         send(request("GET /documents/1 HTTP/1.1", alice + root));
     auto const refusal = parse(expected);

@@ -1477,3 +1477,104 @@ TEST_CASE("threads verify while the key file rotates", "[jwt][jwks_file]") {
     CHECK(refused == 0);
     CHECK(verified > 0);
 }
+
+TEST_CASE("remembered tokens are accepted again as they were",
+          "[jwt][remembered]") {
+    clearance::jwt_options options;
+    options.remembered_tokens = 64;
+    options.leeway = std::chrono::seconds{0};
+    auto const authenticator = make(options);
+    auto const copy = authenticator;
+    auto token = authenticator.issue({"ann", "acme", {"reader"}, "api.read"},
+                                     std::chrono::seconds{60});
+    auto first = authenticator.verify(token);
+    REQUIRE(first.result == outcome::authenticated);
+    // Again, and through a copy, which shares what is remembered: the
+    // same principal.
+    for (auto const* which : {&authenticator, &copy}) {
+        auto again = which->verify(token);
+        REQUIRE(again.result == outcome::authenticated);
+        CHECK(again.who.subject == "ann");
+        CHECK(again.who.tenant == "acme");
+        CHECK(again.who.token_id == first.who.token_id);
+        CHECK(again.who.expires == first.who.expires);
+        CHECK(again.who.roles == first.who.roles);
+        CHECK(again.who.permissions == first.who.permissions);
+        CHECK(again.who.scopes == first.who.scopes);
+    }
+    // Any other text is checked in full: a changed payload or signature
+    // is refused, remembered or not, every time.
+    auto tampered = with_payload(token, R"({"sub":"root","exp":)" + in(60) +
+                                            R"(,"roles":["owner"]})");
+    auto cut =
+        token.substr(0, token.size() - 1) + (token.back() == 'A' ? 'Q' : 'A');
+    for (int i = 0; i < 2; ++i) {
+        CHECK(said(authenticator.verify(tampered).description) ==
+              said(why::bad_signature));
+        CHECK(authenticator.verify(cut).result == outcome::invalid);
+    }
+}
+
+TEST_CASE("a remembered token is refused once it expires",
+          "[jwt][remembered]") {
+    clearance::jwt_options options;
+    options.remembered_tokens = 8;
+    options.leeway = std::chrono::seconds{0};
+    auto const authenticator = make(options);
+    auto token =
+        authenticator.issue({"ann", "", {}, ""}, std::chrono::seconds{1});
+    REQUIRE(authenticator.verify(token).result == outcome::authenticated);
+    std::this_thread::sleep_for(std::chrono::milliseconds{2100});
+    CHECK(said(authenticator.verify(token).description) == said(why::expired));
+}
+
+TEST_CASE("remembered tokens are forgotten when the keys change",
+          "[jwt][remembered][jwks_file]") {
+    scratch_directory dir;
+    replace(dir, "keys.json", hmac_jwks({"old", "new"}));
+    auto file = std::make_shared<clearance::jwks_file>(dir.path / "keys.json",
+                                                       std::chrono::hours{1});
+    clearance::jwt_options options;
+    options.key_file = file;
+    options.remembered_tokens = 8;
+    auto const authenticator = make(options);
+    auto old_token = token_for_key("old");
+    REQUIRE(authenticator.verify(old_token).result == outcome::authenticated);
+    REQUIRE(authenticator.verify(old_token).result == outcome::authenticated);
+    // The old key leaves the file: its token is refused at once, though
+    // it was remembered.
+    replace(dir, "keys.json", hmac_jwks({"new"}));
+    REQUIRE(file->look(std::chrono::seconds{0}));
+    CHECK(said(authenticator.verify(old_token).description) ==
+          said(why::unknown_key));
+    CHECK(authenticator.verify(token_for_key("new")).result ==
+          outcome::authenticated);
+}
+
+TEST_CASE("threads share remembered tokens", "[jwt][remembered]") {
+    clearance::jwt_options options;
+    options.remembered_tokens = 16;
+    auto const authenticator = make(options);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 40; ++i)
+        tokens.push_back(
+            authenticator.issue({"user-" + std::to_string(i), "", {}, ""},
+                                std::chrono::minutes{5}));
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 200; ++round) {
+                auto i = static_cast<std::size_t>((round * 7 + t) % 40);
+                auto r = authenticator.verify(tokens[i]);
+                if (r.result != outcome::authenticated ||
+                    r.who.subject != "user-" + std::to_string(i))
+                    ++wrong;
+            }
+        });
+    for (auto& thread : threads)
+        thread.join();
+    // More tokens than slots: every one is answered for its own subject,
+    // remembered or displaced.
+    CHECK(wrong == 0);
+}

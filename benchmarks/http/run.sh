@@ -8,7 +8,9 @@
 #       [--rounds N] [--connections N] [--variants "unguarded guarded"]
 #       [--no-screen] [--out FILE] [--smoke]
 #
-# Variants: unguarded, guarded, fixed (see server.cpp) and express
+# Variants: unguarded, guarded, remembered (guarded, its JWT
+# authenticator remembering 4096 verified tokens), fixed (see
+# server.cpp) and express
 # (express/server.js, installed here with npm install). Each round runs
 # every variant once, in turn, so that the machine's background load
 # falls on all of them alike; ratios are taken within a round. Every
@@ -22,7 +24,7 @@ build="$root/build/release"
 duration=10
 rounds=3
 connections=16
-variants="unguarded guarded fixed express"
+variants="unguarded guarded remembered fixed express"
 screen_flag=""
 out=""
 warmup=2
@@ -80,6 +82,8 @@ start_server() {
     : >"$log"
     case "$1" in
     express) node "$here/express/server.js" >"$log" 2>&1 & ;;
+    remembered) "$bin/clearance_http_bench_guarded" serve --threads 1 \
+           --remember 4096 $screen_flag >"$log" 2>&1 & ;;
     *) "$bin/clearance_http_bench_$1" serve --threads 1 $screen_flag \
            >"$log" 2>&1 & ;;
     esac
@@ -142,8 +146,9 @@ def ratio(a, b):
         print(f'{a}/{b}: median {statistics.median(values):.3f} '
               f'(rounds: {", ".join(f"{v:.3f}" for v in values)})')
 print()
-for a, b in [("guarded", "unguarded"), ("fixed", "unguarded"),
-             ("guarded", "express")]:
+for a, b in [("guarded", "unguarded"), ("remembered", "unguarded"),
+             ("fixed", "unguarded"), ("guarded", "express"),
+             ("remembered", "express")]:
     ratio(a, b)
 PY
 if [ -n "$out" ]; then

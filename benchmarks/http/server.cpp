@@ -15,14 +15,15 @@
 //   routing and parsing as well, which are not access control.
 //
 //   clearance_http_bench_guarded serve [--port N] [--threads N]
-//                                      [--no-screen]
+//                                      [--no-screen] [--remember N]
 //   clearance_http_bench_guarded token USER
 //
 // `serve` prints "port N" once it listens, and stops on SIGINT or
 // SIGTERM. By default requests are screened before their bodies are
 // read, as the documents service does; --no-screen serves them without
-// screening. `token` prints a token for alice, bob or eve, signed with
-// the benchmark's key, valid for a day.
+// screening; --remember N lets the JWT authenticator remember N verified
+// tokens (jwt_options::remembered_tokens). `token` prints a token for alice,
+// bob or eve, signed with the benchmark's key, valid for a day.
 
 #include <clearance/jwt.hpp>
 #include <clearance/server.hpp>
@@ -226,9 +227,10 @@ clearance::response bad_body() {
 inline constexpr char const* secret =
     "clearance-benchmark-key-not-for-any-real-service";
 
-clearance::jwt_options jwt_settings() {
+clearance::jwt_options jwt_settings(std::size_t remembered = 0) {
     clearance::jwt_options options;
     options.secret = secret;
+    options.remembered_tokens = remembered;
     return options;
 }
 
@@ -371,7 +373,7 @@ auto make_unguarded(store& data) {
         }));
 }
 
-auto make_service(store& data) {
+auto make_service(store& data, [[maybe_unused]] std::size_t remembered) {
 #if CLEARANCE_BENCHMARK_ACCESS == 0
     return make_unguarded(data);
 #elif CLEARANCE_BENCHMARK_ACCESS == 2
@@ -382,12 +384,12 @@ auto make_service(store& data) {
     policy::compute_permissions(alice);
     return make_guarded(data, fixed_authenticator{std::move(alice)});
 #else
-    return make_guarded(data,
-                        clearance::jwt_authenticator<policy>{jwt_settings()});
+    return make_guarded(
+        data, clearance::jwt_authenticator<policy>{jwt_settings(remembered)});
 #endif
 }
 
-using service_type = decltype(make_service(std::declval<store&>()));
+using service_type = decltype(make_service(std::declval<store&>(), 0));
 
 // Screens each request before its body, as the documents service does.
 struct screening_handler {
@@ -450,7 +452,7 @@ std::optional<unsigned> number(std::string_view text) {
 
 int usage() {
     std::cerr << "usage: clearance_http_bench_* serve [--port N] "
-                 "[--threads N] [--no-screen]\n"
+                 "[--threads N] [--no-screen] [--remember N]\n"
                  "       clearance_http_bench_* token alice|bob|eve\n";
     return 2;
 }
@@ -481,10 +483,16 @@ int main(int argc, char** argv) {
     options.port = 0;
     options.threads = 1;
     bool screening = true;
+    std::size_t remembered = 0;
     for (int i = 2; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--no-screen") {
             screening = false;
+        } else if (arg == "--remember" && i + 1 < argc) {
+            auto value = number(argv[++i]);
+            if (!value)
+                return usage();
+            remembered = *value;
         } else if ((arg == "--port" || arg == "--threads") && i + 1 < argc) {
             auto value = number(argv[++i]);
             if (!value || (arg == "--port" && *value > 65535))
@@ -499,7 +507,7 @@ int main(int argc, char** argv) {
     }
 
     store data;
-    auto const service = make_service(data);
+    auto const service = make_service(data, remembered);
     if (screening)
         return serve(screening_handler{&service}, options);
     return serve(plain_handler{&service}, options);

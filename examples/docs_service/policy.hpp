@@ -55,8 +55,12 @@ static_assert(!policy::role_holds<editor, users_manage>);
 
 } // namespace docs_service
 
-// Documents are found by their integer id.
+// Documents and users are found by their integer id.
 template <>
 struct clearance::resource_traits<docs_service::document> {
+    using key_type = std::int64_t;
+};
+template <>
+struct clearance::resource_traits<docs_service::user> {
     using key_type = std::int64_t;
 };

@@ -62,6 +62,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -161,6 +162,14 @@ struct jwt_options {
 
     /// Longest accepted token, in bytes.
     std::size_t max_token_size = 8 * 1024;
+
+    /// How many verified tokens to remember, so that a token presented
+    /// again is accepted without checking its signature and claims anew;
+    /// 0, the default, remembers none. A remembered token is still
+    /// refused once it expires, and every one is forgotten when the key
+    /// set changes. Revocation (`refuse_revoked`) is asked on every
+    /// request, remembered or not.
+    std::size_t remembered_tokens = 0;
 };
 
 /// The claims of a token to issue.
@@ -1172,6 +1181,83 @@ private:
     mutable std::string problem_;
 };
 
+namespace detail {
+
+// Tokens verified a moment ago, with their principals: a fixed number
+// of slots in shards of their own lock, each slot chosen by the token's
+// hash. Only tokens that passed every check are kept, each with the key
+// set it was verified with, and a slot holds its token in full, so that
+// a look-up succeeds only for the very same text under the very same
+// keys; the comparison takes the same time wherever the texts differ.
+class verified_tokens {
+public:
+    explicit verified_tokens(std::size_t capacity)
+        : per_shard_((capacity + shard_count - 1) / shard_count) {
+        for (auto& shard : shards_)
+            shard.slots.resize(per_shard_);
+    }
+
+    // The principal of `token` if it was remembered under `keys` and
+    // does not expire before `now` (leeway included).
+    std::optional<principal>
+    find(std::string_view token, std::shared_ptr<jwt_key_set const> const& keys,
+         std::chrono::system_clock::time_point now) const {
+        auto [shard, slot] = place(token);
+        std::lock_guard lock(shard->mutex);
+        auto const& kept = shard->slots[slot];
+        if (kept.keys != keys || kept.token.size() != token.size() ||
+            CRYPTO_memcmp(kept.token.data(), token.data(), token.size()) != 0)
+            return std::nullopt;
+        if (kept.valid_until && now > *kept.valid_until)
+            return std::nullopt;
+        return kept.who;
+    }
+
+    // Remembers a verified token until `valid_until`, or until it is
+    // displaced when there is none.
+    void
+    remember(std::string_view token, std::shared_ptr<jwt_key_set const> keys,
+             principal const& who,
+             std::optional<std::chrono::system_clock::time_point> valid_until) {
+        auto [shard, slot] = place(token);
+        entry fresh{std::string(token), std::move(keys), who, valid_until};
+        std::lock_guard lock(shard->mutex);
+        // The entry displaced is freed after the lock is released.
+        std::swap(shard->slots[slot], fresh);
+    }
+
+private:
+    static constexpr std::size_t shard_count = 16;
+
+    struct entry {
+        std::string token;
+        std::shared_ptr<jwt_key_set const> keys;
+        principal who;
+        std::optional<std::chrono::system_clock::time_point> valid_until;
+    };
+
+    struct shard {
+        mutable std::mutex mutex;
+        std::vector<entry> slots;
+    };
+
+    std::pair<shard const*, std::size_t>
+    place(std::string_view token) const noexcept {
+        auto hash = std::hash<std::string_view>{}(token);
+        auto const* s = &shards_[hash % shard_count];
+        return {s, (hash / shard_count) % per_shard_};
+    }
+    std::pair<shard*, std::size_t> place(std::string_view token) noexcept {
+        auto [s, slot] = std::as_const(*this).place(token);
+        return {const_cast<shard*>(s), slot};
+    }
+
+    std::size_t per_shard_;
+    std::array<shard, shard_count> shards_;
+};
+
+} // namespace detail
+
 /// Authenticates bearer JWTs against a key set, for `Policy`.
 /// Construction checks the configuration once and throws on any
 /// mistake; `authenticate` never throws and never lets a malformed token
@@ -1208,6 +1294,9 @@ public:
             options_.leeway > std::chrono::hours{24})
             throw invalid_argument(
                 "clearance: the JWT leeway must be from 0 to 24 hours");
+        if (options_.remembered_tokens > 0)
+            remembered_ = std::make_shared<detail::verified_tokens>(
+                options_.remembered_tokens);
     }
 
     /// Authenticates the bearer token of `r`.
@@ -1323,6 +1412,27 @@ private:
         namespace why = jwt_refusal;
         if (token.size() > options_.max_token_size)
             return authentication::invalid(why::too_long);
+        if (remembered_) {
+            auto keys = current_keys();
+            auto now = std::chrono::system_clock::now();
+            if (auto who = remembered_->find(token, keys, now))
+                return authentication::success(std::move(*who));
+            auto checked = check_anew(token);
+            if (checked.result == authentication::outcome::authenticated) {
+                std::optional<std::chrono::system_clock::time_point> until;
+                if (checked.who.expires !=
+                    std::chrono::system_clock::time_point{})
+                    until = checked.who.expires + options_.leeway;
+                remembered_->remember(token, std::move(keys), checked.who,
+                                      until);
+            }
+            return checked;
+        }
+        return check_anew(token);
+    }
+
+    authentication check_anew(std::string_view token) const {
+        namespace why = jwt_refusal;
         if (!detail::is_compact_jws(token))
             return authentication::invalid(why::not_compact);
         auto first_dot = token.find('.');
@@ -1544,6 +1654,9 @@ private:
     // The keys when they are fixed at construction; null with a key
     // file. Shared by copies.
     std::shared_ptr<jwt_key_set const> fixed_keys_;
+    // Tokens verified a moment ago, when options_.remembered_tokens is
+    // set; shared by copies.
+    std::shared_ptr<detail::verified_tokens> remembered_;
 };
 
 } // namespace clearance

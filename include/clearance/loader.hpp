@@ -37,6 +37,18 @@ constexpr loader<Resource, Function> load(Function function) {
     return {std::move(function)};
 }
 
+template <class... Loaders>
+struct loader_set;
+
+namespace detail {
+
+template <class T>
+inline constexpr bool is_loader_set = false;
+template <class... Loaders>
+inline constexpr bool is_loader_set<loader_set<Loaders...>> = true;
+
+} // namespace detail
+
 /// The loaders of a service, at most one per resource type.
 template <class... Loaders>
 struct loader_set {

@@ -696,7 +696,8 @@ public:
         // Two credentials are ambiguous wherever they are sent.
         if (count_fields(req, field::authorization) > 1) {
             t.rule = "authorization";
-            return invalid_request();
+            return invalid_request(
+                "the request has more than one Authorization header");
         }
         auto client = client_of(req, peer);
         if (!client) {
@@ -1105,6 +1106,13 @@ public:
 
 template <class Policy, Authenticator Auth, class Loaders, class... Routes>
 class service {
+    // Without it, the first route would be taken for the loaders and
+    // never be served.
+    static_assert(detail::is_loader_set<Loaders>,
+                  "clearance: the third argument of make_service must be "
+                  "the service's loaders, clearance::loaders(...); write "
+                  "clearance::loaders() when no route owns a resource");
+
     using facts = detail::service_facts<Policy, Loaders, Routes...>;
     using core_type = detail::service_core<Policy, Auth, Loaders>;
 
