@@ -5,6 +5,7 @@
 #include "store.hpp"
 
 #include "http_client.hpp"
+#include "scratch.hpp"
 
 #include <clearance/network.hpp>
 #include <clearance/server.hpp>
@@ -30,31 +31,24 @@ namespace http = boost::beast::http;
 
 namespace {
 
-// The directory served under /files/, made once for the whole file:
-//   report.txt (fixed date), notes/.hidden, locked.txt (mode 000),
-//   and symbolic links to /etc/passwd and to /etc.
+// The directory served under /files/, made once for the whole file and
+// removed at exit: report.txt (fixed date), notes/.hidden, locked.txt
+// (mode 000), and symbolic links to /etc/passwd and to /etc.
 std::string const& files_root() {
-    static std::string const root = [] {
-        char name[] = "/tmp/clearance-docs-files-XXXXXX";
-        if (!::mkdtemp(name))
-            throw std::runtime_error("cannot make a scratch directory");
-        std::string dir = name;
-        ::chmod(name, 0755);
-        auto write = [&](std::string const& file, std::string const& text) {
-            std::ofstream(dir + "/" + file, std::ios::binary) << text;
-        };
-        write("report.txt", "quarterly figures\n");
+    static test_scratch::scratch_directory const dir = [] {
+        test_scratch::scratch_directory d("clearance-docs-files");
+        d.write("report.txt", "quarterly figures\n");
         timespec times[2] = {{1700000000, 0}, {1700000000, 0}};
-        ::utimensat(AT_FDCWD, (dir + "/report.txt").c_str(), times, 0);
-        ::mkdir((dir + "/notes").c_str(), 0755);
-        write("notes/.hidden", "hidden");
-        write("locked.txt", "locked");
-        ::chmod((dir + "/locked.txt").c_str(), 0);
-        if (::symlink("/etc/passwd", (dir + "/escape").c_str()) != 0 ||
-            ::symlink("/etc", (dir + "/etc").c_str()) != 0)
-            throw std::runtime_error("cannot make symbolic links");
-        return dir;
+        ::utimensat(AT_FDCWD, d.at("report.txt").c_str(), times, 0);
+        ::mkdir(d.at("notes").c_str(), 0755);
+        d.write("notes/.hidden", "hidden");
+        d.write("locked.txt", "locked");
+        ::chmod(d.at("locked.txt").c_str(), 0);
+        REQUIRE(::symlink("/etc/passwd", d.at("escape").c_str()) == 0);
+        REQUIRE(::symlink("/etc", d.at("etc").c_str()) == 0);
+        return d;
     }();
+    static std::string const root = dir.path.string();
     return root;
 }
 

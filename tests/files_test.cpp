@@ -6,6 +6,7 @@
 
 #include <clearance/service.hpp>
 
+#include "scratch.hpp"
 #include "test_policy.hpp"
 #include "wire.hpp"
 
@@ -172,29 +173,7 @@ TEST_CASE("catch-alls overlap every template they could match",
 
 namespace {
 
-// A scratch directory that removes itself.
-class scratch_directory {
-public:
-    scratch_directory() {
-        char name[] = "/tmp/clearance-files-XXXXXX";
-        REQUIRE(::mkdtemp(name) != nullptr);
-        ::chmod(name, 0755);
-        path_ = name;
-    }
-    ~scratch_directory() {
-        std::string command = "rm -rf '" + path_ + "'";
-        (void)std::system(command.c_str());
-    }
-    std::string const& path() const { return path_; }
-
-    void write(std::string const& name, std::string const& content) const {
-        std::ofstream out(path_ + "/" + name, std::ios::binary);
-        out << content;
-    }
-
-private:
-    std::string path_;
-};
+using test_scratch::scratch_directory;
 
 // The directory every test below serves:
 //   hello.txt, empty.txt, big.bin (1000 bytes), docs/page.html,
@@ -202,24 +181,24 @@ private:
 //   links to a file inside, to /etc/passwd and to /etc.
 scratch_directory const& tree() {
     static scratch_directory const dir = [] {
-        scratch_directory d;
+        scratch_directory d("clearance-files");
         d.write("hello.txt", "hello, world\n");
         d.write("empty.txt", "");
         d.write("big.bin", std::string(1000, 'x'));
-        ::mkdir((d.path() + "/docs").c_str(), 0755);
+        ::mkdir(d.at("docs").c_str(), 0755);
         d.write("docs/page.html", "<p>page</p>");
         d.write("docs/.hidden", "hidden");
         d.write(".env", "SECRET=1");
         d.write("locked.txt", "locked");
-        ::chmod((d.path() + "/locked.txt").c_str(), 0);
-        ::mkfifo((d.path() + "/pipe").c_str(), 0644);
-        REQUIRE(::symlink("hello.txt", (d.path() + "/inside").c_str()) == 0);
-        REQUIRE(::symlink("/etc/passwd", (d.path() + "/passwd").c_str()) == 0);
-        REQUIRE(::symlink("/etc", (d.path() + "/etc").c_str()) == 0);
+        ::chmod(d.at("locked.txt").c_str(), 0);
+        ::mkfifo(d.at("pipe").c_str(), 0644);
+        REQUIRE(::symlink("hello.txt", d.at("inside").c_str()) == 0);
+        REQUIRE(::symlink("/etc/passwd", d.at("passwd").c_str()) == 0);
+        REQUIRE(::symlink("/etc", d.at("etc").c_str()) == 0);
         // A file with a fixed modification time, for dates and tags.
         d.write("fixed.txt", "0123456789");
         timespec times[2] = {{784111777, 0}, {784111777, 0}};
-        ::utimensat(AT_FDCWD, (d.path() + "/fixed.txt").c_str(), times, 0);
+        ::utimensat(AT_FDCWD, d.at("fixed.txt").c_str(), times, 0);
         return d;
     }();
     return dir;
@@ -246,13 +225,13 @@ auto make_file_service() {
     return make_service<test_policy::policy>(
         service_options{"files"}, std::move(auth), loaders(),
         static_files<"/files/{path...}", granted<can_read>>(
-            file_directory{tree().path()}),
+            file_directory{tree().path.string()}),
         static_files<"/open/{path...}", public_route, reveal>(
-            file_directory{tree().path()}),
+            file_directory{tree().path.string()}),
         static_files<"/small/{path...}", authenticated>(
-            file_directory{tree().path(), small}),
+            file_directory{tree().path.string(), small}),
         static_files<"/manage/{path...}", granted<can_manage>>(
-            file_directory{tree().path()}));
+            file_directory{tree().path.string()}));
 }
 
 auto const& file_service() {
@@ -302,7 +281,7 @@ TEST_CASE("a file is served with its type, validators and length", "[files]") {
                      "ETag: \"a-ae1b981bc490a00-" +
                          clearance::detail::hex([] {
                              struct stat s {};
-                             ::stat((tree().path() + "/fixed.txt").c_str(), &s);
+                             ::stat(tree().at("fixed.txt").c_str(), &s);
                              return static_cast<std::uint64_t>(s.st_ino);
                          }()) +
                          "\"\r\n"
@@ -412,9 +391,9 @@ TEST_CASE("an unreadable file is concealed or revealed as declared",
 }
 
 TEST_CASE("validators answer 304", "[files]") {
-    auto tag = fetch("/files/fixed.txt")[http::field::etag];
-    REQUIRE(!tag.empty());
-    std::string etag(tag);
+    // The tag is copied out while the response that holds it is alive.
+    std::string const etag(fetch("/files/fixed.txt")[http::field::etag]);
+    REQUIRE(!etag.empty());
     auto same = fetch("/files/fixed.txt", {{http::field::if_none_match, etag}});
     CHECK(same.result() == http::status::not_modified);
     CHECK(same.body().empty());
@@ -518,6 +497,6 @@ TEST_CASE("a file directory must exist when it is made", "[files]") {
           wire(clearance::error_response(http::status::not_found)));
     CHECK_THROWS_AS(clearance::file_directory{"/nonexistent/clearance"},
                     std::system_error);
-    CHECK_THROWS_AS(clearance::file_directory{tree().path() + "/hello.txt"},
+    CHECK_THROWS_AS(clearance::file_directory{tree().at("hello.txt")},
                     std::system_error);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include <clearance/jwt.hpp>
 
+#include "scratch.hpp"
 #include "test_policy.hpp"
 
 #include <catch2/catch.hpp>
@@ -127,32 +128,7 @@ std::string_view refusal(std::string const& token) {
     return result.description;
 }
 
-// A directory of its own under the system's temporary directory,
-// removed with everything in it.
-struct scratch_directory {
-    std::filesystem::path path;
-
-    scratch_directory() {
-        auto pattern = (std::filesystem::temp_directory_path() /
-                        "clearance-jwt-test-XXXXXX")
-                           .string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~scratch_directory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    scratch_directory(scratch_directory const&) = delete;
-    scratch_directory& operator=(scratch_directory const&) = delete;
-
-    std::filesystem::path write(std::string const& name,
-                                std::string const& text) const {
-        auto file = path / name;
-        std::ofstream(file, std::ios::binary) << text;
-        return file;
-    }
-};
+using test_scratch::scratch_directory;
 
 clearance::jwt_key rsa_key(std::string id = {}) {
     return clearance::read_pem_key(data_dir / "rsa_public.pem",
