@@ -158,21 +158,6 @@ constexpr bool is_b64token_char(char c) noexcept {
            c == '~' || c == '+' || c == '/';
 }
 
-constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = static_cast<char>(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
 // Whether the query of `target` has a parameter whose name, once
 // percent-decoded, is `name`. Only names are decoded, and only to
 // compare; nothing is allocated.
@@ -190,10 +175,8 @@ constexpr bool query_has_parameter(std::string_view target,
         bool same = true;
         for (std::size_t i = 0; same && i < key.size(); ++i, ++at) {
             char c = key[i];
-            if (c == '%' && i + 2 < key.size() && hex_value(key[i + 1]) >= 0 &&
-                hex_value(key[i + 2]) >= 0) {
-                c = static_cast<char>(hex_value(key[i + 1]) * 16 +
-                                      hex_value(key[i + 2]));
+            if (int escaped = escaped_byte(key, i); escaped >= 0) {
+                c = static_cast<char>(escaped);
                 i += 2;
             }
             same = at < name.size() && c == name[at];

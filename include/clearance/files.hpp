@@ -157,7 +157,7 @@ constexpr range_request parse_byte_range(std::string_view value,
     value = detail::trim_whitespace(value);
     constexpr std::string_view unit = "bytes=";
     if (value.size() < unit.size() ||
-        !detail::iequals_ascii(value.substr(0, unit.size()), unit))
+        !detail::iequals(value.substr(0, unit.size()), unit))
         return {};
     value.remove_prefix(unit.size());
     std::string_view spec;
@@ -250,7 +250,7 @@ constexpr std::string_view media_type_of(std::string_view name) noexcept {
         {"gz", "application/gzip"},
     };
     for (auto const& [known, type] : table)
-        if (detail::iequals_ascii(extension, known))
+        if (detail::iequals(extension, known))
             return type;
     return "application/octet-stream";
 }

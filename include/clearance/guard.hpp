@@ -581,9 +581,8 @@ inline std::string percent_decoded(std::string_view raw) {
     std::string out;
     out.reserve(raw.size());
     for (std::size_t i = 0; i < raw.size(); ++i) {
-        if (raw[i] == '%' && i + 2 < raw.size()) {
-            out += static_cast<char>(hex_value(raw[i + 1]) * 16 +
-                                     hex_value(raw[i + 2]));
+        if (int escaped = escaped_byte(raw, i); escaped >= 0) {
+            out += static_cast<char>(escaped);
             i += 2;
         } else {
             out += raw[i];

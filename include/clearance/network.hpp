@@ -14,6 +14,7 @@
 // client can therefore never claim an address by sending a header.
 
 #include <clearance/detail/access.hpp>
+#include <clearance/detail/ascii.hpp>
 #include <clearance/detail/fixed_string.hpp>
 #include <clearance/peer.hpp>
 
@@ -51,17 +52,6 @@ struct network {
 };
 
 namespace detail {
-
-constexpr int digit_value(char c, unsigned base) noexcept {
-    int v = -1;
-    if (c >= '0' && c <= '9')
-        v = c - '0';
-    else if (c >= 'a' && c <= 'f')
-        v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-        v = c - 'A' + 10;
-    return v >= 0 && static_cast<unsigned>(v) < base ? v : -1;
-}
 
 constexpr std::optional<std::array<std::uint8_t, 4>>
 parse_v4(std::string_view text) noexcept {

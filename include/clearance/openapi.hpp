@@ -34,6 +34,7 @@
 //   requires; `x-clearance-roles` the roles whose cell in the access
 //   matrix is not "refused".
 
+#include <clearance/detail/ascii.hpp>
 #include <clearance/matrix.hpp>
 
 #include <array>
@@ -75,10 +76,6 @@ constexpr char ascii_upper(char c) noexcept {
     return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
-constexpr char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Appends the words of `text` (runs of ASCII letters and digits) in
 // camel case: "admin-users" gives "AdminUsers".
 inline void append_words(std::string& out, std::string_view text) {
@@ -100,7 +97,7 @@ inline std::string operation_id(std::string_view method_name,
                                 std::string_view path_template) {
     std::string id;
     for (char c : method_name)
-        id += ascii_lower(c);
+        id += to_lower_ascii(c);
     std::size_t base = id.size();
     std::size_t start = 1;
     while (start <= path_template.size()) {
@@ -330,7 +327,7 @@ void write_operation(json_writer& w, matrix_route<RoleCount> const& route,
                      std::span<std::string_view const> roles) {
     std::string verb;
     for (char c : route.method_name)
-        verb += ascii_lower(c);
+        verb += to_lower_ascii(c);
     w.key(verb);
     w.begin_object();
     w.key("operationId");

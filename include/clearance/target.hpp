@@ -24,6 +24,8 @@
 //   they are: routes match exactly, so "/documents/" is not
 //   "/documents".
 
+#include <clearance/detail/ascii.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -75,28 +77,6 @@ constexpr bool is_path_char(unsigned char c) noexcept {
 
 constexpr bool is_query_char(unsigned char c) noexcept {
     return is_path_char(c) || c == '/' || c == '?' || c == '%' || c == ';';
-}
-
-constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] - 'A' + 'a') : a[i];
-        char y = b[i] >= 'A' && b[i] <= 'Z' ? char(b[i] - 'A' + 'a') : b[i];
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-constexpr int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 // Validates that `bytes` is well-formed UTF-8: no overlong forms, no
@@ -156,13 +136,10 @@ inline bool canonicalize_segment(std::string_view raw, std::string& out) {
             ++i;
             continue;
         }
-        if (i + 2 >= raw.size())
+        int escaped = escaped_byte(raw, i);
+        if (escaped < 0)
             return false;
-        int high = hex_value(raw[i + 1]);
-        int low = hex_value(raw[i + 2]);
-        if (high < 0 || low < 0)
-            return false;
-        auto byte = static_cast<unsigned char>(high * 16 + low);
+        auto byte = static_cast<unsigned char>(escaped);
         // Escapes that would change the path's structure or hide a
         // control character are refused outright.
         if (byte < 0x20 || byte == 0x7F || byte == '/' || byte == '\\' ||
@@ -249,7 +226,7 @@ canonicalize_target(std::string_view target) {
     // path exactly as in origin form.
     for (std::string_view scheme : {"http://", "https://"}) {
         if (target.size() < scheme.size() ||
-            !detail::iequals_ascii(target.substr(0, scheme.size()), scheme))
+            !detail::iequals(target.substr(0, scheme.size()), scheme))
             continue;
         auto rest = target.substr(scheme.size());
         auto end = rest.find_first_of("/?");
@@ -278,11 +255,8 @@ canonicalize_target(std::string_view target) {
             return std::nullopt;
         if (c != '%')
             continue;
-        if (i + 2 >= raw_query.size())
-            return std::nullopt;
-        int high = detail::hex_value(raw_query[i + 1]);
-        int low = detail::hex_value(raw_query[i + 2]);
-        if (high < 0 || low < 0 || high < 2 || (high == 7 && low == 15))
+        int escaped = detail::escaped_byte(raw_query, i);
+        if (escaped < 0x20 || escaped == 0x7F)
             return std::nullopt;
         i += 2;
     }
