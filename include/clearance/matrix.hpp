@@ -686,14 +686,14 @@ std::string matrix_markdown() {
     std::string out = "| Route |";
     std::string rule = "| --- |";
     for (auto role : matrix.roles) {
-        out += " " + detail::markdown_text(role) + " |";
+        out.append(" ").append(detail::markdown_text(role)).append(" |");
         rule += " --- |";
     }
-    out += "\n" + rule + "\n";
+    out.append("\n").append(rule).append("\n");
     for (auto const& route : matrix.routes) {
-        out += "| " + detail::markdown_route(route) + " |";
+        out.append("| ").append(detail::markdown_route(route)).append(" |");
         for (auto const& cell : route.access)
-            out += " " + detail::markdown_cell(cell) + " |";
+            out.append(" ").append(detail::markdown_cell(cell)).append(" |");
         out += '\n';
     }
     out += "\n"
@@ -729,10 +729,12 @@ std::string matrix_markdown() {
            "| Route | Public | Permissions | Scopes | Ownership |\n"
            "| --- | --- | --- | --- | --- |\n";
     for (auto const& route : matrix.routes) {
-        out += "| " + detail::markdown_route(route) + " | ";
+        out.append("| ").append(detail::markdown_route(route)).append(" | ");
         out += route.is_public ? "yes" : route.is_hidden ? "no (hidden)" : "no";
-        out += " | " + detail::markdown_code_list(route.permissions);
-        out += " | " + detail::markdown_code_list(route.scopes) + " | ";
+        out.append(" | ").append(detail::markdown_code_list(route.permissions));
+        out.append(" | ")
+            .append(detail::markdown_code_list(route.scopes))
+            .append(" | ");
         if (route.ownerships.empty())
             out += "none";
         for (std::size_t i = 0; i < route.ownerships.size(); ++i) {
