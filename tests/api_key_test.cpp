@@ -255,7 +255,8 @@ TEST_CASE("bad API key tables stop start-up", "[api_key]") {
     fails(o, "Authorization");
 }
 
-TEST_CASE("any_of: the first success wins", "[any_of]") {
+TEST_CASE("any_of: the first success wins, every alternative is asked",
+          "[any_of]") {
     using clearance::authentication;
     int second_calls = 0;
     auto both = clearance::any_of(
@@ -265,16 +266,31 @@ TEST_CASE("any_of: the first success wins", "[any_of]") {
     auto result = both.authenticate(r);
     REQUIRE(result.result == outcome::authenticated);
     CHECK(result.who.subject == "first");
-    CHECK(second_calls == 0);
+    CHECK(second_calls == 1);
 
-    for (auto refusal : {authentication::none(), authentication::invalid("x"),
-                         authentication::malformed("y")}) {
+    for (auto refusal :
+         {authentication::none(), authentication::invalid("x")}) {
         auto later = clearance::any_of(
             fixed{refusal}, fixed{authentication::success(named("second"))});
         auto answer = later.authenticate(r);
         CHECK(answer.result == outcome::authenticated);
         CHECK(answer.who.subject == "second");
         CHECK(answer.description.empty());
+    }
+}
+
+TEST_CASE("any_of: a malformed request is malformed beside a success",
+          "[any_of]") {
+    using clearance::authentication;
+    clearance::request r;
+    auto ok = authentication::success(named("someone"));
+    auto garbled = authentication::malformed("garbled");
+    for (auto answer :
+         {clearance::any_of(fixed{ok}, fixed{garbled}).authenticate(r),
+          clearance::any_of(fixed{garbled}, fixed{ok}).authenticate(r)}) {
+        CHECK(answer.result == outcome::malformed);
+        CHECK(answer.who.subject.empty());
+        CHECK(said(answer.description) == said("garbled"));
     }
 }
 
@@ -343,9 +359,19 @@ TEST_CASE("any_of: bearer tokens and API keys together", "[any_of]") {
     CHECK(
         with({{"Authorization", "Bearer " + token}, {"X-API-Key", billing_key}})
             .who.subject == "ann");
+    // A refused token beside a valid key: the key authenticates.
     CHECK(
         with({{"Authorization", "Bearer garbage"}, {"X-API-Key", billing_key}})
             .who.subject == "billing");
+    // A malformed token beside a valid key: the request is malformed.
+    auto garbled =
+        with({{"Authorization", "Bearer a$b"}, {"X-API-Key", billing_key}});
+    CHECK(garbled.result == outcome::malformed);
+    CHECK(garbled.who.subject.empty());
+    CHECK(with({{"Authorization", "Bearer " + token},
+                {"X-API-Key", billing_key},
+                {"X-API-Key", billing_key}})
+              .result == outcome::malformed);
 
     auto refused = with({{"Authorization", "Bearer garbage"}});
     CHECK(refused.result == outcome::invalid);

@@ -118,6 +118,11 @@ check "user administration takes no API key" 401 -H "X-API-Key: $REPORT_KEY" \
     "$base/admin/users"
 expect "a plain challenge" 'WWW-Authenticate: Bearer realm="docs-service"' \
     "$work/head"
+check "a valid key does not excuse a token in the query" 400 \
+    -H "X-API-Key: $REPORT_KEY" "$base/reports/summary?access_token=abc"
+check "nor a bearer token that is not b64token" 400 \
+    -H "X-API-Key: $REPORT_KEY" -H 'Authorization: Bearer a$b' \
+    "$base/reports/summary"
 check "a token in the query" 400 -H "$(bearer "$ALICE")" \
     "$base/documents/1?access_token=$ALICE"
 expect "the query token is named" 'error_description="the token is sent in both the header and the query"' \

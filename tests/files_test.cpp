@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <sys/fsuid.h>
 #include <sys/stat.h>
@@ -213,8 +214,24 @@ struct one_principal {
     }
 };
 
+// The file service's audit trail: each answer's decision and rule.
+struct noted {
+    clearance::decision outcome;
+    std::string rule;
+    unsigned status;
+};
+
+std::vector<noted>& file_audit() {
+    static std::vector<noted> log;
+    return log;
+}
+
 auto make_file_service() {
     using namespace clearance;
+    service_options options{"files"};
+    options.audit = [](audit_event const& e) {
+        file_audit().push_back({e.outcome, std::string(e.rule), e.status});
+    };
     one_principal auth;
     auth.who.subject = "ann";
     auth.who.tenant = "acme";
@@ -223,7 +240,7 @@ auto make_file_service() {
     file_options small;
     small.max_size = 100;
     return make_service<test_policy::policy>(
-        service_options{"files"}, std::move(auth), loaders(),
+        std::move(options), std::move(auth), loaders(),
         static_files<"/files/{path...}", granted<can_read>>(
             file_directory{tree().path.string()}),
         static_files<"/open/{path...}", public_route, reveal>(
@@ -375,19 +392,37 @@ TEST_CASE("an unreadable file is concealed or revealed as declared",
     bool as_root = ::geteuid() == 0;
     if (as_root)
         ::setfsuid(65534);
+    file_audit().clear();
     auto concealed = fetch("/files/locked.txt");
     auto revealed = fetch("/open/locked.txt");
     auto served = fetch("/files/hello.txt");
+    auto missing = fetch("/files/nothere.txt");
     if (as_root) {
         ::setfsuid(0);
         REQUIRE(::setfsuid(static_cast<uid_t>(-1)) == 0);
     }
+    auto const trail = file_audit();
     CHECK(wire(concealed) == genuine_miss());
+    CHECK(wire(missing) == genuine_miss());
     CHECK(revealed.result() == http::status::forbidden);
     CHECK(wire(revealed) ==
           wire(clearance::error_response(http::status::forbidden)));
     // Still readable by anyone: served as before.
     CHECK(served.body() == "hello, world\n");
+
+    // The same bytes, but the audit trail tells the refusal from the
+    // miss, and names the rule.
+    using d = clearance::decision;
+    REQUIRE(trail.size() == 4);
+    CHECK(trail[0].outcome == d::concealed);
+    CHECK(trail[0].rule == "file unreadable");
+    CHECK(trail[0].status == 404);
+    CHECK(trail[1].outcome == d::forbidden);
+    CHECK(trail[1].rule == "file unreadable");
+    CHECK(trail[2].outcome == d::allowed);
+    CHECK(trail[2].rule.empty());
+    CHECK(trail[3].outcome == d::not_found);
+    CHECK(trail[3].rule == "no such file");
 }
 
 TEST_CASE("validators answer 304", "[files]") {

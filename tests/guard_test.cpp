@@ -896,9 +896,12 @@ TEST_CASE("every decision is reported to the audit sink", "[audit]") {
     CHECK(outsider.outcome == d::forbidden);
     CHECK(outsider.rule == "network 127.0.0.0/8 ::1/128");
 
-    auto const& bad = audited(http::verb::get, "/records/%2e%2e", "ann");
+    auto const& bad =
+        audited(http::verb::get, "/records/%2e%2e?access_token=secret", "ann");
     CHECK(bad.outcome == d::bad_request);
     CHECK(bad.rule == "target");
+    // The query, where a credential may be, stays out of the trail.
+    CHECK(bad.path == "/records/%2e%2e");
 
     auto const& unknown = audited(http::verb::get, "/nowhere", "ann");
     CHECK(unknown.outcome == d::not_found);
@@ -909,6 +912,15 @@ TEST_CASE("every decision is reported to the audit sink", "[audit]") {
 
     CHECK(audited(http::verb::get, "/records/1", "ann", "a b").request_id !=
           "a b");
+    // Made ids: a random part fixed for the service, then a number.
+    std::string first = audited(http::verb::get, "/records/1").request_id;
+    std::string second = audited(http::verb::get, "/records/1").request_id;
+    CHECK(first.size() >= std::string("clearance-12345678-1").size());
+    CHECK(first.substr(0, 19) == second.substr(0, 19));
+    CHECK(first[18] == '-');
+    CHECK(first.substr(10, 8).find_first_not_of("0123456789abcdef") ==
+          std::string::npos);
+    CHECK(std::stoull(second.substr(19)) == std::stoull(first.substr(19)) + 1);
 }
 
 TEST_CASE("failing loaders and handlers are 500s that say nothing", "[audit]") {

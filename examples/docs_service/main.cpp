@@ -211,7 +211,8 @@ int serve(command_line const& line) {
     if (auto path = option(line, "audit", ""); !path.empty())
         config.audit = audit_log(path);
     config.report_key = report_key();
-    if (auto proxy = option(line, "trusted-proxy", ""); !proxy.empty())
+    auto proxy = option(line, "trusted-proxy", "");
+    if (!proxy.empty())
         config.trusted_proxies = {proxy};
     auto files = option(line, "files", "files");
     std::filesystem::create_directories(files);
@@ -226,6 +227,11 @@ int serve(command_line const& line) {
     options.address = option(line, "address", "127.0.0.1");
     options.port = *port;
     options.threads = *threads;
+    // Behind a proxy every connection comes from the proxy's address:
+    // the proxy limits its clients, and the per-peer cap would only
+    // limit the proxy.
+    if (!proxy.empty())
+        options.max_connections_per_peer = options.max_connections;
     clearance::server server(docs_service::server_handler{&app}, options);
 
     auto base =

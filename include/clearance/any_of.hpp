@@ -2,12 +2,16 @@
 #pragma once
 
 // Several authenticators as one: `clearance::any_of(jwt, api_keys)`
-// accepts a request that any of them accepts. They are asked in order
-// and the first that authenticates the request wins; the ones after it
-// are not asked. When none does, the answer is the most telling refusal:
-// `malformed` if any found the request malformed, else `invalid` if any
-// refused its credentials, else `none`. The refusal keeps the
-// description of the first authenticator that gave it.
+// accepts a request that any of them accepts. Every one is asked, in
+// order. A request that any of them finds malformed (a token in the
+// query, a bearer token that is not b64token syntax, two API key
+// headers) is `malformed`, even if another authenticates it: a client
+// that sends a valid API key beside a malformed token gets the 400 that
+// tells it so, not an answer that depends on the order of the
+// alternatives. Otherwise the first that authenticates the request
+// wins; failing that, `invalid` if any refused its credentials, else
+// `none`. A refusal keeps the description of the first authenticator
+// that gave it.
 //
 // A route accepts every kind combined here, unless it names the kinds it
 // accepts with `clearance::accepts<...>`: then only the alternatives of
@@ -38,9 +42,8 @@ public:
     using credential_kinds =
         detail::type_list<credential_kind_t<Alternatives>...>;
 
-    /// The first success among the alternatives; failing that,
-    /// `malformed` if any said so, else `invalid` if any said so, else
-    /// `none`.
+    /// `malformed` if any alternative said so; else the first success;
+    /// else `invalid` if any said so; else `none`.
     authentication authenticate(request const& r) const {
         return first_of(r, [](auto const&) { return true; });
     }
@@ -68,12 +71,13 @@ private:
         std::optional<authentication> success, malformed, invalid;
         auto attempt = [&](auto const& alternative) {
             if (!asked(alternative))
-                return false;
+                return;
             auto result = alternative.authenticate(r);
             switch (result.result) {
             case authentication::outcome::authenticated:
-                success = std::move(result);
-                return true;
+                if (!success)
+                    success = std::move(result);
+                break;
             case authentication::outcome::malformed:
                 if (!malformed)
                     malformed = std::move(result);
@@ -85,17 +89,13 @@ private:
             case authentication::outcome::none:
                 break;
             }
-            return false;
         };
-        std::apply(
-            [&](auto const&... each) {
-                static_cast<void>((attempt(each) || ...));
-            },
-            alternatives_);
-        if (success)
-            return std::move(*success);
+        std::apply([&](auto const&... each) { (attempt(each), ...); },
+                   alternatives_);
         if (malformed)
             return std::move(*malformed);
+        if (success)
+            return std::move(*success);
         if (invalid)
             return std::move(*invalid);
         return authentication::none();

@@ -71,7 +71,8 @@ struct audit_event {
     std::string_view method;
     /// The route's path template, or empty when no route matched.
     std::string_view route;
-    /// The canonical path, or the raw target when it was refused.
+    /// The canonical path, or the raw target's path when the target was
+    /// refused; never the query, which may carry credentials.
     std::string_view path;
     /// The principal's subject and tenant, empty when none.
     std::string_view subject;
@@ -83,7 +84,9 @@ struct audit_event {
     /// docs_service::is_owner" or "target"; empty when allowed.
     std::string_view rule;
     /// The request's X-Request-Id when it is a plain token of at most 64
-    /// characters, else an id the service made.
+    /// characters, else an id the service made: "clearance-", eight
+    /// hexadecimal digits drawn at random when the service is made, "-"
+    /// and the request's number, such as "clearance-5f3a09c2-17".
     std::string_view request_id;
 };
 

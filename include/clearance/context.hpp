@@ -14,6 +14,16 @@
 
 namespace clearance {
 
+namespace detail {
+
+// What a handler said about its own refusal, for the audit trail.
+struct handler_note {
+    std::string_view rule;
+    bool concealed = false;
+};
+
+} // namespace detail
+
 /// The request as the guard pipeline saw it. A handler takes it as a
 /// parameter of type `request_context const&`.
 struct request_context {
@@ -36,6 +46,22 @@ struct request_context {
 
     /// The authenticated principal; null on public routes.
     clearance::principal const* principal = nullptr;
+
+    /// Where `note_refusal` writes; set by the service when it has an
+    /// audit sink, null otherwise. Not for handlers to read.
+    detail::handler_note* audit_note = nullptr;
+
+    /// Names, for the audit trail, the rule by which the handler itself
+    /// refused the request, such as "file unreadable"; with `concealed`,
+    /// the handler's 404 hides something that exists, and the event's
+    /// decision is `concealed` rather than `not_found`. `rule` must
+    /// outlive the request: a string literal. The response is not
+    /// changed; without an audit sink this does nothing.
+    void note_refusal(std::string_view rule,
+                      bool concealed = false) const noexcept {
+        if (audit_note)
+            *audit_note = {rule, concealed};
+    }
 };
 
 } // namespace clearance

@@ -542,30 +542,51 @@ public:
     /// is `reveal`.
     template <class Disclosure = conceal>
     response serve(std::string_view relative, request const& req) const {
+        return serve_noting<Disclosure>(relative, req, nullptr);
+    }
+
+    /// As above, for a handler: its refusals are also named for the
+    /// audit trail (`request_context::note_refusal`): "no such file",
+    /// "file unreadable" (concealed when `Disclosure` is `conceal`) or
+    /// "file failed".
+    template <class Disclosure = conceal>
+    response serve(std::string_view relative,
+                   request_context const& context) const {
+        return serve_noting<Disclosure>(relative, context.request, &context);
+    }
+
+private:
+    template <class Disclosure>
+    response serve_noting(std::string_view relative, request const& req,
+                          request_context const* context) const {
         static_assert(std::is_same_v<Disclosure, conceal> ||
                           std::is_same_v<Disclosure, reveal>,
                       "clearance: file_directory::serve<D> takes "
                       "clearance::conceal or clearance::reveal");
         using status = boost::beast::http::status;
+        constexpr bool conceals = std::is_same_v<Disclosure, conceal>;
+        auto refuse = [&](status s, std::string_view rule, bool concealed) {
+            if (context)
+                context->note_refusal(rule, concealed);
+            return error_response(s);
+        };
         if (!root_)
-            return error_response(status::not_found);
+            return refuse(status::not_found, "no such file", false);
         auto file =
             detail::open_below(root_->get(), relative, options_.serve_hidden);
         switch (file.outcome) {
         case detail::lookup_outcome::found:
             return answer(file, relative, req);
         case detail::lookup_outcome::unreadable:
-            return error_response(std::is_same_v<Disclosure, conceal>
-                                      ? status::not_found
-                                      : status::forbidden);
+            return refuse(conceals ? status::not_found : status::forbidden,
+                          "file unreadable", conceals);
         case detail::lookup_outcome::failed:
-            return error_response(status::internal_server_error);
+            return refuse(status::internal_server_error, "file failed", false);
         default:
-            return error_response(status::not_found);
+            return refuse(status::not_found, "no such file", false);
         }
     }
 
-private:
     static std::shared_ptr<detail::file_descriptor const>
     open_root(std::string const& root) {
         int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -702,7 +723,7 @@ struct file_handler<Name, Disclosure, type_list<Requirements...>> {
 
     response operator()(Requirements..., path<Name> file,
                         request_context const& context) const {
-        return directory.serve<Disclosure>(*file, context.request);
+        return directory.serve<Disclosure>(*file, context);
     }
 };
 

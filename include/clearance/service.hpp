@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <iterator>
 #include <optional>
+#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -590,7 +591,12 @@ public:
         e.time = std::chrono::system_clock::now();
         e.method = req.method_string();
         e.route = t.route;
-        e.path = t.path.empty() ? std::string_view(req.target()) : t.path;
+        // A refused target is reported without its query, which may
+        // carry a credential (an access_token the request was refused
+        // for, say).
+        e.path = t.path.empty() ? std::string_view(req.target())
+                                      .substr(0, req.target().find('?'))
+                                : t.path;
         e.subject = t.subject;
         e.tenant = t.tenant;
         e.status = r.result_int();
@@ -602,7 +608,7 @@ public:
         if (!id.empty() && id.size() <= 64 && is_plain_token(id)) {
             e.request_id = id;
         } else {
-            made = "clearance-" + std::to_string(requests_.next());
+            made = requests_.next();
             e.request_id = made;
         }
         try {
@@ -909,6 +915,9 @@ public:
         using http_status = boost::beast::http::status;
         request_context context{x.req,  x.target.path, x.target.query,
                                 x.peer, x.client,      nullptr};
+        detail::handler_note handler_note;
+        if (options_.audit)
+            context.audit_note = &handler_note;
         if (!analysis::admits(x.client)) {
             x.notes.rule = analysis::network_rule(x.client);
             return error_response(http_status::forbidden);
@@ -950,6 +959,10 @@ public:
             return error_response(refused->status);
         }
         auto r = std::get<response>(std::move(outcome));
+        if (!handler_note.rule.empty()) {
+            x.notes.rule = handler_note.rule;
+            x.notes.concealed = handler_note.concealed;
+        }
         if constexpr (analysis::needs_principal) {
             // The answer depends on who asked: keep it out of shared
             // caches unless the handler chose a policy itself.
@@ -1054,13 +1067,26 @@ public:
 private:
     service_options options_;
     std::vector<network> proxies_;
-    // Numbers requests for the audit trail; a copied service starts anew.
+    // Names requests for the audit trail: "clearance-", 32 random bits
+    // drawn once per service in hexadecimal, "-" and a number, so that
+    // replicas behind one balancer and restarts of one process do not
+    // hand out the same ids. A copied service draws anew.
     struct counter {
         std::atomic<std::uint64_t> value{0};
+        std::string prefix = fresh_prefix();
         counter() = default;
-        counter(counter const&) noexcept {}
+        counter(counter const&)
+            : prefix(fresh_prefix()) {}
         counter& operator=(counter const&) noexcept { return *this; }
-        std::uint64_t next() noexcept { return ++value; }
+        std::string next() { return prefix + std::to_string(++value); }
+        static std::string fresh_prefix() {
+            constexpr char digits[] = "0123456789abcdef";
+            auto bits = std::random_device{}();
+            std::string out = "clearance-";
+            for (int shift = 28; shift >= 0; shift -= 4)
+                out += digits[(bits >> shift) & 0xF];
+            return out + "-";
+        }
     };
     mutable counter requests_;
     Auth authenticator_;

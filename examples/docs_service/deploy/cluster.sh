@@ -100,6 +100,7 @@ start_replica() {
         --db "$DATABASE_URI?application_name=docs-replica-$index" \
         --keys "$dir/keys.json" --issuing-key "$ISSUING_KEY" --key-check 1 \
         --trusted-proxy 127.0.0.1 --audit "$dir/replica-$index.audit.jsonl" \
+        --files "$dir/files" \
         >"$dir/replica-$index.log" 2>&1 &
     echo $! >"$dir/replica-$index.pid"
     for _ in $(seq 100); do
