@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     clearance::server_options options;
     options.port = argc > 1 ? std::stoi(argv[1]) : 8080;
     clearance::server server(std::move(service), options);
-    std::cout << "curl -H 'Authorization: Bearer " << token
+    std::cout << "curl -i -H 'Authorization: Bearer " << token
               << "' localhost:" << server.port() << "/notes/1" << std::endl;
     server.run(); // until Ctrl-C
 }

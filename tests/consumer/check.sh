@@ -10,9 +10,11 @@ mkdir -p "$work"
 
 cmake -S "$source_dir" -B "$work/clearance" -DCMAKE_CXX_COMPILER="$compiler" \
     -DCLEARANCE_BUILD_TESTS=OFF -DCLEARANCE_BUILD_EXAMPLES=OFF \
-    -DCLEARANCE_BUILD_BENCHMARKS=OFF -DCMAKE_INSTALL_PREFIX="$work/prefix" \
+    -DCLEARANCE_BUILD_BENCHMARKS=OFF -DCMAKE_INSTALL_PREFIX=/usr/local \
     >/dev/null
-cmake --install "$work/clearance" >/dev/null
+# Installed elsewhere than configured, as packagers and users of
+# `cmake --install --prefix` do: the package must find itself.
+cmake --install "$work/clearance" --prefix "$work/prefix" >/dev/null
 
 echo "== installed package"
 cmake -S "$source_dir/tests/consumer" -B "$work/installed" \
@@ -22,9 +24,10 @@ cmake --build "$work/installed" >/dev/null
 "$work/installed/consumer"
 
 echo "== pkg-config"
-# The installed clearance.pc gives the include path; Boost's headers are
-# on the compiler's default path on Debian. A policy checked by the
-# compiler is enough to prove the flags find the headers.
+# The installed clearance.pc gives the include path and the language
+# level; Boost's headers are on the compiler's default path on Debian. A
+# policy checked by the compiler is enough to prove the flags find the
+# headers.
 flags=$(PKG_CONFIG_PATH="$work/prefix/share/pkgconfig" \
     pkg-config --cflags clearance)
 printf '%s\n' '#include <clearance/policy.hpp>' \
@@ -33,7 +36,7 @@ printf '%s\n' '#include <clearance/policy.hpp>' \
     'static_assert(clearance::policy<clearance::roles<r>>::role_holds<r, p>);' \
     'int main() {}' >"$work/pkg-config.cpp"
 # shellcheck disable=SC2086 # the flags are words
-"$compiler" -std=c++20 $flags "$work/pkg-config.cpp" -o "$work/pkg-config"
+"$compiler" $flags "$work/pkg-config.cpp" -o "$work/pkg-config"
 "$work/pkg-config"
 echo "pkg-config --cflags clearance: $flags"
 

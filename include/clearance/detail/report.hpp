@@ -52,7 +52,10 @@ constexpr bool report() {
                           "clearance: the route's handler cannot be read: "
                           "use a function or a lambda whose parameters "
                           "have concrete types (not auto), with one call "
-                          "operator");
+                          "operator; if the compiler reported an error in "
+                          "the handler's body first, fix that one, or give "
+                          "the lambda its return type (-> "
+                          "clearance::response)");
         else if constexpr (rule == "handler_parameters_are_known")
             static_assert(V::satisfied,
                           "clearance: a parameter of the route's handler is "
