@@ -282,6 +282,24 @@ private:
     boost::beast::flat_buffer buffer_;
 };
 
+// The set-up most tests share, as a Catch fixture: a server with the
+// test options and one client connected to it.
+template <class Server>
+struct one_client {
+    Server server;
+    client c{server.port()};
+};
+
+using echo_fixture = one_client<running_server>;
+using screening_fixture = one_client<screening_server>;
+
+std::string const bad_request_body =
+    R"({"error":"bad_request","message":"the request is malformed"})";
+
+std::string const payload_too_large_body =
+    R"({"error":"payload_too_large",)"
+    R"("message":"the request body is too large"})";
+
 std::string const unauthorized_body =
     R"({"error":"unauthorized","message":"valid credentials are required"})";
 
@@ -289,11 +307,27 @@ std::string const internal_error_body =
     R"({"error":"internal_error",)"
     R"("message":"the server could not complete the request"})";
 
+// Sends `head`, a request line and fields, with a body over the test
+// options' limit of 64 bytes, and checks that it is answered 413 and
+// the connection closed.
+void check_oversized_body(client& c, std::string const& head) {
+    SECTION("declared by Content-Length, before the body is sent") {
+        c.send(head + "Content-Length: 1000\r\n\r\n");
+    }
+    SECTION("chunked, while the body is read") {
+        c.send(head + "Transfer-Encoding: chunked\r\n\r\n64\r\n" +
+               std::string(100, 'a') + "\r\n0\r\n\r\n");
+    }
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::payload_too_large);
+    CHECK(res.body() == payload_too_large_body);
+    CHECK(c.closed());
+}
+
 } // namespace
 
-TEST_CASE("a request is answered by the handler", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture, "a request is answered by the handler",
+                 "[server]") {
     c.send(make_request(http::verb::post, "/echo", "hello"));
     auto const res = c.receive();
     CHECK(res.result() == http::status::ok);
@@ -302,17 +336,16 @@ TEST_CASE("a request is answered by the handler", "[server]") {
     CHECK(res[http::field::content_length] == "16");
 }
 
-TEST_CASE("the handler sees the peer address", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture, "the handler sees the peer address",
+                 "[server]") {
     c.send(make_request(http::verb::get, "/peer"));
     CHECK(c.receive().body() ==
           "v4 127.0.0.1:" + std::to_string(c.local_port()));
 }
 
-TEST_CASE("a keep-alive connection serves several requests", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture,
+                 "a keep-alive connection serves several requests",
+                 "[server]") {
     c.send(make_request(http::verb::get, "/first"));
     CHECK(c.receive().body() == "GET /first");
     c.send(make_request(http::verb::get, "/second"));
@@ -326,10 +359,8 @@ TEST_CASE("a keep-alive connection serves several requests", "[server]") {
     }
 }
 
-TEST_CASE("the connection closes when either side asks", "[server]") {
-    running_server server;
-    client c{server.port()};
-
+TEST_CASE_METHOD(echo_fixture, "the connection closes when either side asks",
+                 "[server]") {
     SECTION("HTTP/1.1 with Connection: close") {
         auto req = make_request(http::verb::get, "/hello");
         req.keep_alive(false);
@@ -351,9 +382,8 @@ TEST_CASE("the connection closes when either side asks", "[server]") {
     CHECK(c.closed());
 }
 
-TEST_CASE("HTTP/1.0 with keep-alive stays open", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture, "HTTP/1.0 with keep-alive stays open",
+                 "[server]") {
     c.send("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     auto const res = c.receive();
     CHECK(res.version() == 10);
@@ -362,9 +392,7 @@ TEST_CASE("HTTP/1.0 with keep-alive stays open", "[server]") {
     CHECK(c.receive().body() == "GET /b");
 }
 
-TEST_CASE("a HEAD response carries no body", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture, "a HEAD response carries no body", "[server]") {
     c.send(make_request(http::verb::head, "/hello"));
     auto const res = c.receive(true);
     CHECK(res.result() == http::status::ok);
@@ -374,10 +402,9 @@ TEST_CASE("a HEAD response carries no body", "[server]") {
     CHECK(c.receive().body() == "GET /next");
 }
 
-TEST_CASE("a client that expects 100-continue is told to send its body",
-          "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture,
+                 "a client that expects 100-continue is told to send its body",
+                 "[server]") {
     c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
            "Content-Length: 5\r\n\r\n");
     CHECK(c.receive().result() == http::status::continue_);
@@ -385,9 +412,8 @@ TEST_CASE("a client that expects 100-continue is told to send its body",
     CHECK(c.receive().body() == "POST /echo hello");
 }
 
-TEST_CASE("an oversized header is answered 431", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture, "an oversized header is answered 431",
+                 "[server]") {
     auto req = make_request(http::verb::get, "/hello");
     req.set("X-Padding", std::string(4000, 'a'));
     c.send(req);
@@ -399,43 +425,23 @@ TEST_CASE("an oversized header is answered 431", "[server]") {
     CHECK(c.closed());
 }
 
-TEST_CASE("an oversized body is answered 413", "[server]") {
-    running_server server;
-    client c{server.port()};
-    std::string const refusal = R"({"error":"payload_too_large",)"
-                                R"("message":"the request body is too large"})";
-
-    SECTION("from its Content-Length, before it is sent") {
-        c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
-               "Content-Length: 1000\r\n\r\n");
-    }
-    SECTION("while it is read, when it is chunked") {
-        c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
-               "Transfer-Encoding: chunked\r\n\r\n"
-               "64\r\n" +
-               std::string(100, 'a') + "\r\n0\r\n\r\n");
-    }
-    auto const res = c.receive();
-    CHECK(res.result() == http::status::payload_too_large);
-    CHECK(res.body() == refusal);
-    CHECK(c.closed());
+TEST_CASE_METHOD(echo_fixture, "an oversized body is answered 413",
+                 "[server]") {
+    check_oversized_body(c, "POST /echo HTTP/1.1\r\nHost: x\r\n");
 }
 
-TEST_CASE("a malformed request is answered 400", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture, "a malformed request is answered 400",
+                 "[server]") {
     c.send("\x01\x02\x03 garbage\r\n\r\n");
     auto const res = c.receive();
     CHECK(res.result() == http::status::bad_request);
-    CHECK(res.body() ==
-          R"({"error":"bad_request","message":"the request is malformed"})");
+    CHECK(res.body() == bad_request_body);
     CHECK(c.closed());
 }
 
-TEST_CASE("a throwing handler is answered 500 and serving goes on",
-          "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture,
+                 "a throwing handler is answered 500 and serving goes on",
+                 "[server]") {
     c.send(make_request(http::verb::get, "/throw"));
     auto const res = c.receive();
     CHECK(res.result() == http::status::internal_server_error);
@@ -493,9 +499,9 @@ TEST_CASE("connections over max_connections are closed at once", "[server]") {
     CHECK(served);
 }
 
-TEST_CASE("stop() closes connections and makes run() return", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture,
+                 "stop() closes connections and makes run() return",
+                 "[server]") {
     c.send(make_request(http::verb::get, "/hello"));
     CHECK(c.receive().body() == "GET /hello");
     server.stop();
@@ -575,11 +581,9 @@ TEST_CASE("a screen refuses a large body without waiting for it", "[server]") {
     CHECK(server.log().screen_saw_the_header);
 }
 
-TEST_CASE("a screen's refusal closes a connection with an unread body",
-          "[server]") {
-    screening_server server;
-    client c{server.port()};
-
+TEST_CASE_METHOD(screening_fixture,
+                 "a screen's refusal closes a connection with an unread body",
+                 "[server]") {
     SECTION("a small body") {
         c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
                "Content-Length: 5\r\n\r\nhello");
@@ -596,12 +600,10 @@ TEST_CASE("a screen's refusal closes a connection with an unread body",
     CHECK(server.log().handled == 0);
 }
 
-TEST_CASE("a screen's refusal of a request without a body keeps the "
-          "connection",
-          "[server]") {
-    screening_server server;
-    client c{server.port()};
-
+TEST_CASE_METHOD(screening_fixture,
+                 "a screen's refusal of a request without a body keeps the "
+                 "connection",
+                 "[server]") {
     SECTION("no Content-Length") {
         c.send("GET /secret HTTP/1.1\r\nHost: x\r\n\r\n");
     }
@@ -618,11 +620,9 @@ TEST_CASE("a screen's refusal of a request without a body keeps the "
     CHECK(server.log().handled == 1);
 }
 
-TEST_CASE("a request the screen lets through reaches the handler whole",
-          "[server]") {
-    screening_server server;
-    client c{server.port()};
-
+TEST_CASE_METHOD(screening_fixture,
+                 "a request the screen lets through reaches the handler whole",
+                 "[server]") {
     SECTION("with Content-Length") {
         c.send("POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n"
                "Content-Length: 5\r\n\r\nhello");
@@ -643,34 +643,17 @@ TEST_CASE("a request the screen lets through reaches the handler whole",
     CHECK(server.log().screen_saw_the_header);
 }
 
-TEST_CASE("the body limits apply to requests the screen lets through",
-          "[server]") {
-    screening_server server;
-    client c{server.port()};
-    std::string const refusal = R"({"error":"payload_too_large",)"
-                                R"("message":"the request body is too large"})";
-
-    SECTION("a declared length, before the body is sent") {
-        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n"
-               "Content-Length: 1000\r\n\r\n");
-    }
-    SECTION("a chunked body, while it is read") {
-        c.send("POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n"
-               "Transfer-Encoding: chunked\r\n\r\n"
-               "64\r\n" +
-               std::string(100, 'a') + "\r\n0\r\n\r\n");
-    }
-    auto const res = c.receive();
-    CHECK(res.result() == http::status::payload_too_large);
-    CHECK(res.body() == refusal);
-    CHECK(c.closed());
+TEST_CASE_METHOD(screening_fixture,
+                 "the body limits apply to requests the screen lets through",
+                 "[server]") {
+    check_oversized_body(
+        c, "POST /echo HTTP/1.1\r\nHost: x\r\nX-Test-Allow: yes\r\n");
     CHECK(server.log().handled == 0);
 }
 
-TEST_CASE("100-continue is sent only once the screen has passed", "[server]") {
-    screening_server server;
-    client c{server.port()};
-
+TEST_CASE_METHOD(screening_fixture,
+                 "100-continue is sent only once the screen has passed",
+                 "[server]") {
     SECTION("a refused request gets its refusal instead") {
         c.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                "Content-Length: 5\r\n\r\n");
@@ -692,10 +675,8 @@ TEST_CASE("100-continue is sent only once the screen has passed", "[server]") {
     }
 }
 
-TEST_CASE("a throwing screen is answered 500", "[server]") {
-    screening_server server;
-    client c{server.port()};
-
+TEST_CASE_METHOD(screening_fixture, "a throwing screen is answered 500",
+                 "[server]") {
     SECTION("and a connection without a body serves on") {
         c.send("GET /screen-throw HTTP/1.1\r\nHost: x\r\n\r\n");
         auto const res = c.receive();
@@ -985,8 +966,7 @@ void check_refused_framing(client& c, std::string const& head,
     c.send(head + "\r\n" + rest + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
     auto const res = c.receive();
     CHECK(res.result() == http::status::bad_request);
-    CHECK(res.body() ==
-          R"({"error":"bad_request","message":"the request is malformed"})");
+    CHECK(res.body() == bad_request_body);
     CHECK_FALSE(res.keep_alive());
     // Had the server answered what follows, it would be read here.
     CHECK(c.closed());
@@ -994,11 +974,10 @@ void check_refused_framing(client& c, std::string const& head,
 
 } // namespace
 
-TEST_CASE("a request whose body length is ambiguous is answered 400 and "
-          "nothing after it",
-          "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture,
+                 "a request whose body length is ambiguous is answered 400 and "
+                 "nothing after it",
+                 "[server]") {
     std::string const post = "POST /echo HTTP/1.1\r\nHost: x\r\n";
 
     SECTION("Content-Length, then Transfer-Encoding") {
@@ -1071,10 +1050,10 @@ TEST_CASE("a request whose body length is ambiguous is answered 400 and "
     }
 }
 
-TEST_CASE("chunked is recognised whatever its case and surrounding space",
-          "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(
+    echo_fixture,
+    "chunked is recognised whatever its case and surrounding space",
+    "[server]") {
     c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
            "Transfer-Encoding: \t CHUNKED \t\r\n\r\n"
            "5\r\nhello\r\n0\r\n\r\n"
@@ -1083,9 +1062,9 @@ TEST_CASE("chunked is recognised whatever its case and surrounding space",
     CHECK(c.receive().body() == "GET /next");
 }
 
-TEST_CASE("Content-Length fields that agree are read as one", "[server]") {
-    running_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(echo_fixture,
+                 "Content-Length fields that agree are read as one",
+                 "[server]") {
     c.send("POST /echo HTTP/1.1\r\nHost: x\r\n"
            "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello"
            "GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -1093,9 +1072,8 @@ TEST_CASE("Content-Length fields that agree are read as one", "[server]") {
     CHECK(c.receive().body() == "GET /next");
 }
 
-TEST_CASE("ambiguous framing is refused before the screen", "[server]") {
-    screening_server server;
-    client c{server.port()};
+TEST_CASE_METHOD(screening_fixture,
+                 "ambiguous framing is refused before the screen", "[server]") {
     // Were the screen to refuse this bodiless-looking request first, the
     // connection would stay open and its "body" be read as a request.
     check_refused_framing(c,

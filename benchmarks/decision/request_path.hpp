@@ -14,7 +14,8 @@
 // - public_routes: the same routes, all public, the handler loading the
 //   record itself: no authentication, no guard.
 
-#include <clearance/jwt.hpp>
+#include "../documents_policy.hpp"
+
 #include <clearance/service.hpp>
 
 #include <cstdint>
@@ -27,40 +28,11 @@ namespace request_bench {
 
 namespace http = boost::beast::http;
 
-using docs_read = clearance::permission<"docs:read">;
-using docs_write = clearance::permission<"docs:write">;
-using docs_delete = clearance::permission<"docs:delete">;
-using users_manage = clearance::permission<"users:manage">;
-
-struct viewer : clearance::role<"viewer", clearance::grants<docs_read>> {};
-struct editor : clearance::role<"editor", clearance::grants<docs_write>,
-                                clearance::inherits<viewer>> {};
-struct admin
-    : clearance::role<"admin", clearance::grants<users_manage, docs_delete>,
-                      clearance::inherits<editor>> {};
-
-using policy = clearance::policy<clearance::roles<viewer, editor, admin>>;
-
-struct document {
-    using key_type = std::int64_t;
-    std::int64_t id = 0;
-    std::string owner;
-    std::string tenant;
-    std::string title;
-};
-
-struct is_owner {
-    bool operator()(clearance::principal const& who,
-                    document const& doc) const {
-        return doc.owner == who.subject;
-    }
-};
-
 inline std::optional<document> find_document(std::int64_t id) {
     static std::map<std::int64_t, document> const documents{
-        {1, {1, "alice", "acme", "plans"}},
-        {2, {2, "bob", "acme", "notes"}},
-        {3, {3, "eve", "globex", "draft"}}};
+        {1, {1, "alice", "acme", "plans", ""}},
+        {2, {2, "bob", "acme", "notes", ""}},
+        {3, {3, "eve", "globex", "draft", ""}}};
     auto found = documents.find(id);
     if (found == documents.end())
         return std::nullopt;
@@ -106,23 +78,6 @@ auto make_guarded_service(Authenticator authenticator) {
             }));
 }
 
-/// Authenticates every request as the same principal, without reading
-/// it.
-struct fixed_authenticator {
-    clearance::principal who;
-
-    clearance::authentication authenticate(clearance::request const&) const {
-        return clearance::authentication::success(who);
-    }
-};
-
-/// Never asked: every route of the public service is public.
-struct no_authenticator {
-    clearance::authentication authenticate(clearance::request const&) const {
-        return clearance::authentication::none();
-    }
-};
-
 /// The same routes, all public: the record is loaded by the handler.
 inline auto make_public_service() {
     using namespace clearance;
@@ -143,26 +98,6 @@ inline auto make_public_service() {
         get<"/admin/users">([](public_route) { return ok(); }),
         delete_<"/admin/users/{id}">(
             [](public_route, path<"id", std::int64_t>) { return ok(); }));
-}
-
-/// A key of 32 bytes or more, as HS256 requires.
-inline constexpr char const* secret =
-    "clearance-benchmark-key-not-for-any-real-service";
-
-inline clearance::jwt_options jwt_settings() {
-    clearance::jwt_options options;
-    options.secret = secret;
-    return options;
-}
-
-/// The principal the token names: alice, editor of tenant acme.
-inline clearance::principal alice() {
-    clearance::principal who;
-    who.subject = "alice";
-    who.tenant = "acme";
-    who.roles.set(*policy::find_role("editor"));
-    policy::compute_permissions(who);
-    return who;
 }
 
 /// GET /documents/1 with `token` as its bearer token.

@@ -25,6 +25,8 @@
 // tokens (jwt_options::remembered_tokens). `token` prints a token for alice,
 // bob or eve, signed with the benchmark's key, valid for a day.
 
+#include "../documents_policy.hpp"
+
 #include <clearance/jwt.hpp>
 #include <clearance/server.hpp>
 #include <clearance/service.hpp>
@@ -47,46 +49,16 @@
 #define CLEARANCE_BENCHMARK_ACCESS 1
 #endif
 
-namespace http_bench {
+namespace request_bench {
 
 namespace http = boost::beast::http;
 using json = nlohmann::json;
-
-using docs_read = clearance::permission<"docs:read">;
-using docs_write = clearance::permission<"docs:write">;
-using docs_delete = clearance::permission<"docs:delete">;
-using users_manage = clearance::permission<"users:manage">;
-
-struct viewer : clearance::role<"viewer", clearance::grants<docs_read>> {};
-struct editor : clearance::role<"editor", clearance::grants<docs_write>,
-                                clearance::inherits<viewer>> {};
-struct admin
-    : clearance::role<"admin", clearance::grants<users_manage, docs_delete>,
-                      clearance::inherits<editor>> {};
-
-using policy = clearance::policy<clearance::roles<viewer, editor, admin>>;
-
-struct document {
-    using key_type = std::int64_t;
-    std::int64_t id = 0;
-    std::string owner;
-    std::string tenant;
-    std::string title;
-    std::string body;
-};
 
 struct user {
     std::int64_t id = 0;
     std::string name;
     std::string tenant;
     std::vector<std::string> roles;
-};
-
-struct is_owner {
-    bool operator()(clearance::principal const& who,
-                    document const& doc) const {
-        return doc.owner == who.subject;
-    }
 };
 
 /// The store: maps behind one mutex, seeded like the documents service.
@@ -224,16 +196,6 @@ clearance::response bad_body() {
     return clearance::error_response(http::status::bad_request);
 }
 
-inline constexpr char const* secret =
-    "clearance-benchmark-key-not-for-any-real-service";
-
-clearance::jwt_options jwt_settings(std::size_t remembered = 0) {
-    clearance::jwt_options options;
-    options.secret = secret;
-    options.remembered_tokens = remembered;
-    return options;
-}
-
 inline auto document_loaders(store& data) {
     return clearance::loaders(clearance::load<document>(
         [&data](std::int64_t id, clearance::request_context const&) {
@@ -302,22 +264,6 @@ auto make_guarded(store& data, Authenticator authenticator) {
             }));
 }
 
-/// Authenticates every request as alice, without reading it.
-struct fixed_authenticator {
-    clearance::principal who;
-
-    clearance::authentication authenticate(clearance::request const&) const {
-        return clearance::authentication::success(who);
-    }
-};
-
-/// Never asked: every route of the unguarded service is public.
-struct no_authenticator {
-    clearance::authentication authenticate(clearance::request const&) const {
-        return clearance::authentication::none();
-    }
-};
-
 /// The same routes and handlers with no access control.
 auto make_unguarded(store& data) {
     using namespace clearance;
@@ -377,12 +323,7 @@ auto make_service(store& data, [[maybe_unused]] std::size_t remembered) {
 #if CLEARANCE_BENCHMARK_ACCESS == 0
     return make_unguarded(data);
 #elif CLEARANCE_BENCHMARK_ACCESS == 2
-    clearance::principal alice;
-    alice.subject = "alice";
-    alice.tenant = "acme";
-    alice.roles.set(*policy::find_role("editor"));
-    policy::compute_permissions(alice);
-    return make_guarded(data, fixed_authenticator{std::move(alice)});
+    return make_guarded(data, fixed_authenticator{alice()});
 #else
     return make_guarded(
         data, clearance::jwt_authenticator<policy>{jwt_settings(remembered)});
@@ -457,10 +398,10 @@ int usage() {
     return 2;
 }
 
-} // namespace http_bench
+} // namespace request_bench
 
 int main(int argc, char** argv) {
-    using namespace http_bench;
+    using namespace request_bench;
     if (argc >= 3 && std::string_view(argv[1]) == "token") {
         std::string_view name = argv[2];
         clearance::token_claims claims{std::string(name), "acme", {}, {}};
