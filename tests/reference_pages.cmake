@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: BSL-1.0
+# Checks that the reference has exactly one page per public header: each
+# header of include/clearance/ has docs/reference/<name>.md, titled with
+# the header and linked from docs/reference.md, and no page outlives its
+# header. Run with -DSOURCE_DIR=<the source tree>.
+cmake_minimum_required(VERSION 3.21)
+file(GLOB headers RELATIVE ${SOURCE_DIR}/include/clearance
+    ${SOURCE_DIR}/include/clearance/*.hpp)
+file(GLOB pages RELATIVE ${SOURCE_DIR}/docs/reference
+    ${SOURCE_DIR}/docs/reference/*.md)
+file(READ ${SOURCE_DIR}/docs/reference.md index)
+set(problems)
+foreach(header IN LISTS headers)
+    string(REGEX REPLACE "\\.hpp$" "" name ${header})
+    set(page ${SOURCE_DIR}/docs/reference/${name}.md)
+    if(NOT EXISTS ${page})
+        list(APPEND problems "<clearance/${header}> has no page ${name}.md")
+        continue()
+    endif()
+    file(STRINGS ${page} title LIMIT_COUNT 1)
+    if(NOT title STREQUAL "# `<clearance/${header}>`")
+        list(APPEND problems "${name}.md is not titled `<clearance/${header}>`")
+    endif()
+    string(FIND "${index}" "](reference/${name}.md)" linked)
+    if(linked EQUAL -1)
+        list(APPEND problems "reference.md does not link ${name}.md")
+    endif()
+endforeach()
+foreach(page IN LISTS pages)
+    string(REGEX REPLACE "\\.md$" ".hpp" header ${page})
+    if(NOT header IN_LIST headers)
+        list(APPEND problems "${page} documents no public header")
+    endif()
+endforeach()
+if(problems)
+    list(JOIN problems "\n  " text)
+    message(FATAL_ERROR "the reference does not match the headers:\n  ${text}")
+endif()
+list(LENGTH headers count)
+message(STATUS "${count} public headers, each with its reference page")
