@@ -14,6 +14,9 @@
 //   access control costs; a plain Beast handler would differ in
 //   routing and parsing as well, which are not access control.
 //
+// All three answer with the documents service's own policy types and
+// JSON functions (examples/docs_service/policy.hpp and json.hpp).
+//
 //   clearance_http_bench_guarded serve [--port N] [--threads N]
 //                                      [--no-screen] [--remember N]
 //   clearance_http_bench_guarded token USER
@@ -25,13 +28,12 @@
 // tokens (jwt_options::remembered_tokens). `token` prints a token for alice,
 // bob or eve, signed with the benchmark's key, valid for a day.
 
+#include "../../examples/docs_service/json.hpp"
 #include "../documents_policy.hpp"
 
 #include <clearance/jwt.hpp>
 #include <clearance/server.hpp>
 #include <clearance/service.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -52,14 +54,8 @@
 namespace request_bench {
 
 namespace http = boost::beast::http;
-using json = nlohmann::json;
 
-struct user {
-    std::int64_t id = 0;
-    std::string name;
-    std::string tenant;
-    std::vector<std::string> roles;
-};
+using docs_service::user;
 
 /// The store: maps behind one mutex, seeded like the documents service.
 class store {
@@ -133,50 +129,10 @@ private:
     std::int64_t next_id_ = 4;
 };
 
-clearance::response json_response(http::status status, json const& body) {
-    clearance::response r{status, 11};
-    r.set(http::field::content_type, "application/json");
-    r.body() = body.dump();
-    return r;
-}
-
-json to_json(document const& doc) {
-    return {{"id", doc.id},
-            {"owner", doc.owner},
-            {"tenant", doc.tenant},
-            {"title", doc.title},
-            {"body", doc.body}};
-}
-
-json to_json(std::vector<document> const& docs) {
-    json list = json::array();
-    for (auto const& doc : docs)
-        list.push_back(to_json(doc));
-    return {{"documents", list}};
-}
-
-json to_json(std::vector<user> const& users) {
-    json list = json::array();
-    for (auto const& u : users)
-        list.push_back({{"id", u.id},
-                        {"name", u.name},
-                        {"tenant", u.tenant},
-                        {"roles", u.roles}});
-    return {{"users", list}};
-}
-
-std::optional<std::pair<std::string, std::string>>
-read_fields(std::string const& text) {
-    auto parsed = json::parse(text, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object())
-        return std::nullopt;
-    auto title = parsed.find("title");
-    auto body = parsed.find("body");
-    if (title == parsed.end() || !title->is_string() || body == parsed.end() ||
-        !body->is_string())
-        return std::nullopt;
-    return std::pair{title->get<std::string>(), body->get<std::string>()};
-}
+using docs_service::bad_body;
+using docs_service::json_response;
+using docs_service::read_fields;
+using docs_service::to_json;
 
 clearance::response health() {
     return json_response(http::status::ok, {{"status", "ok"}});
@@ -190,10 +146,6 @@ clearance::response created(document const& doc) {
 
 clearance::response no_content() {
     return {http::status::no_content, 11};
-}
-
-clearance::response bad_body() {
-    return clearance::error_response(http::status::bad_request);
 }
 
 inline auto document_loaders(store& data) {
@@ -216,9 +168,10 @@ auto make_guarded(store& data, Authenticator authenticator) {
             auto const& p = who.principal();
             return json_response(
                 http::status::ok,
-                to_json(policy::in_role<admin>(p)
-                            ? data.documents_where("", p.tenant)
-                            : data.documents_where(p.subject, p.tenant)));
+                {{"documents",
+                  to_json(policy::in_role<admin>(p)
+                              ? data.documents_where("", p.tenant)
+                              : data.documents_where(p.subject, p.tenant))}});
         }),
         post<"/documents">([&data](granted<docs_write> writer,
                                    request_context const& context) {
@@ -227,8 +180,8 @@ auto make_guarded(store& data, Authenticator authenticator) {
                 return bad_body();
             auto const& p = writer.principal();
             return created(data.create(p.subject, p.tenant,
-                                       std::move(fields->first),
-                                       std::move(fields->second)));
+                                       std::move(fields->title),
+                                       std::move(fields->body)));
         }),
         get<"/documents/{id}">([](granted<docs_read>, owned_document doc) {
             return json_response(http::status::ok, to_json(*doc));
@@ -239,10 +192,10 @@ auto make_guarded(store& data, Authenticator authenticator) {
             if (!fields)
                 return bad_body();
             auto updated = *doc;
-            updated.title = fields->first;
-            updated.body = fields->second;
-            data.update(doc->id, std::move(fields->first),
-                        std::move(fields->second));
+            updated.title = fields->title;
+            updated.body = fields->body;
+            data.update(doc->id, std::move(fields->title),
+                        std::move(fields->body));
             return json_response(http::status::ok, to_json(updated));
         }),
         delete_<"/documents/{id}">(
@@ -252,9 +205,9 @@ auto make_guarded(store& data, Authenticator authenticator) {
                 return no_content();
             }),
         get<"/admin/users">([&data](granted<users_manage> manager) {
-            return json_response(
-                http::status::ok,
-                to_json(data.users_in(manager.principal().tenant)));
+            return json_response(http::status::ok,
+                                 {{"users", to_json(data.users_in(
+                                                manager.principal().tenant))}});
         }),
         delete_<"/admin/users/{id}">(
             [&data](granted<users_manage>, path<"id", std::int64_t> id) {
@@ -272,8 +225,9 @@ auto make_unguarded(store& data) {
         service_options{"bench"}, no_authenticator{}, document_loaders(data),
         get<"/health">([](public_route) { return health(); }),
         get<"/documents">([&data](public_route) {
-            return json_response(http::status::ok,
-                                 to_json(data.documents_where("", "")));
+            return json_response(
+                http::status::ok,
+                {{"documents", to_json(data.documents_where("", ""))}});
         }),
         post<"/documents">(
             [&data](public_route, request_context const& context) {
@@ -281,8 +235,8 @@ auto make_unguarded(store& data) {
                 if (!fields)
                     return bad_body();
                 return created(data.create("anonymous", "",
-                                           std::move(fields->first),
-                                           std::move(fields->second)));
+                                           std::move(fields->title),
+                                           std::move(fields->body)));
             }),
         get<"/documents/{id}">([&data](public_route, id_parameter id) {
             auto doc = data.find_document(*id);
@@ -298,10 +252,10 @@ auto make_unguarded(store& data) {
             auto fields = read_fields(context.request.body());
             if (!fields)
                 return bad_body();
-            doc->title = fields->first;
-            doc->body = fields->second;
-            data.update(doc->id, std::move(fields->first),
-                        std::move(fields->second));
+            doc->title = fields->title;
+            doc->body = fields->body;
+            data.update(doc->id, std::move(fields->title),
+                        std::move(fields->body));
             return json_response(http::status::ok, to_json(*doc));
         }),
         delete_<"/documents/{id}">([&data](public_route, id_parameter id) {
@@ -310,7 +264,8 @@ auto make_unguarded(store& data) {
             return no_content();
         }),
         get<"/admin/users">([&data](public_route) {
-            return json_response(http::status::ok, to_json(data.users_in("")));
+            return json_response(http::status::ok,
+                                 {{"users", to_json(data.users_in(""))}});
         }),
         delete_<"/admin/users/{id}">([&data](public_route, id_parameter id) {
             if (!data.erase_user(*id))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "app.hpp"
 
+#include "json.hpp"
 #include "policy.hpp"
 #include "store.hpp"
 
@@ -12,8 +13,6 @@
 #include <clearance/revocation.hpp>
 #include <clearance/service.hpp>
 
-#include <nlohmann/json.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -23,62 +22,6 @@ namespace docs_service {
 namespace {
 
 namespace http = boost::beast::http;
-using json = nlohmann::json;
-
-clearance::response json_response(http::status status, json const& body) {
-    clearance::response r{status, 11};
-    r.set(http::field::content_type, "application/json");
-    r.body() = body.dump();
-    return r;
-}
-
-json to_json(document const& doc) {
-    return {{"id", doc.id},
-            {"owner", doc.owner},
-            {"tenant", doc.tenant},
-            {"title", doc.title},
-            {"body", doc.body}};
-}
-
-json to_json(user const& u) {
-    return {{"id", u.id},
-            {"name", u.name},
-            {"tenant", u.tenant},
-            {"roles", u.roles}};
-}
-
-// The fields a client may set on a document: a JSON object with string
-// `title` and `body`. Anything else is a 400.
-struct document_fields {
-    std::string title;
-    std::string body;
-};
-
-std::optional<document_fields> read_fields(std::string const& text) {
-    auto parsed = json::parse(text, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object())
-        return std::nullopt;
-    auto title = parsed.find("title");
-    auto body = parsed.find("body");
-    if (title == parsed.end() || !title->is_string() || body == parsed.end() ||
-        !body->is_string())
-        return std::nullopt;
-    document_fields fields{title->get<std::string>(), body->get<std::string>()};
-    // Not every database can store NUL in text; refusing it everywhere
-    // keeps the service's answers the same whichever one it runs on.
-    if (fields.title.find('\0') != std::string::npos ||
-        fields.body.find('\0') != std::string::npos)
-        return std::nullopt;
-    return fields;
-}
-
-clearance::response bad_body() {
-    return json_response(
-        http::status::bad_request,
-        {{"error", "bad_request"},
-         {"message", "the body must be a JSON object with string "
-                     "\"title\" and \"body\", without NUL characters"}});
-}
 
 // Whether the token that authenticated `who` was revoked by a logout. The
 // list is in the store, which every replica shares, and is asked on
@@ -155,10 +98,8 @@ auto make_service(store& data, settings config) {
             [&data](collection<document, is_owner, bypass<admin>> visible) {
                 auto filter = visible.filter();
                 auto docs = data.documents_where(filter.sql, filter.parameters);
-                json list = json::array();
-                for (auto const& doc : docs)
-                    list.push_back(to_json(doc));
-                return json_response(http::status::ok, {{"documents", list}});
+                return json_response(http::status::ok,
+                                     {{"documents", to_json(docs)}});
             }),
 
         post<"/documents">([&data](granted<docs_write> writer,
@@ -217,14 +158,11 @@ auto make_service(store& data, settings config) {
 
         // User administration is for people: their tokens, never a
         // service's API key, whatever roles the key were given.
-        get<"/admin/users">(
-            [&data](accepts<bearer_tokens>, granted<users_manage> manager) {
-                json list = json::array();
-                for (auto const& u :
-                     data.users_in_tenant(manager.principal().tenant))
-                    list.push_back(to_json(u));
-                return json_response(http::status::ok, {{"users", list}});
-            }),
+        get<"/admin/users">([&data](accepts<bearer_tokens>,
+                                    granted<users_manage> manager) {
+            auto users = data.users_in_tenant(manager.principal().tenant);
+            return json_response(http::status::ok, {{"users", to_json(users)}});
+        }),
 
         // Attachments and exports, for anyone who may read documents.
         // A file the service cannot read is as absent as a missing one.
