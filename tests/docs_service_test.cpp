@@ -4,6 +4,7 @@
 #include "app.hpp"
 #include "store.hpp"
 
+#include "base64url.hpp"
 #include "http_client.hpp"
 #include "scratch.hpp"
 
@@ -13,8 +14,6 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
-
-#include <openssl/evp.h>
 
 #include <chrono>
 #include <fstream>
@@ -122,19 +121,7 @@ nlohmann::json json_of(http::response<http::string_body> const& r) {
     return nlohmann::json::parse(r.body());
 }
 
-std::string base64url(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    auto n =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                        reinterpret_cast<unsigned char const*>(bytes.data()),
-                        static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(n));
-    while (!out.empty() && out.back() == '=')
-        out.pop_back();
-    for (auto& c : out)
-        c = c == '+' ? '-' : c == '/' ? '_' : c;
-    return out;
-}
+using test_base64url::base64url;
 
 } // namespace
 

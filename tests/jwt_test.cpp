@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include <clearance/jwt.hpp>
 
+#include "base64url.hpp"
 #include "scratch.hpp"
 #include "test_policy.hpp"
 
@@ -54,19 +55,7 @@ std::string read_file(std::filesystem::path const& file) {
             std::istreambuf_iterator<char>()};
 }
 
-std::string base64url(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    auto n =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                        reinterpret_cast<unsigned char const*>(bytes.data()),
-                        static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(n));
-    while (!out.empty() && out.back() == '=')
-        out.pop_back();
-    for (auto& c : out)
-        c = c == '+' ? '-' : c == '/' ? '_' : c;
-    return out;
-}
+using test_base64url::base64url;
 
 // `token` with its payload replaced and its signature kept.
 std::string with_payload(std::string token, std::string_view payload) {
