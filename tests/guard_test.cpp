@@ -761,9 +761,33 @@ TEST_CASE("trusted proxies are read right to left", "[network]") {
     CHECK(ask_service_from(service, "10.0.0.1", "/metrics",
                            {{"FORWARDED", "for=192.0.2.9, for=127.0.0.1"}})
               .body() == "v4");
+    // Ports and brackets as proxies write them.
+    CHECK(ask_from("10.0.0.1", "/metrics",
+                   {{"X-Forwarded-For", "127.0.0.1:8080"}})
+              .body() == "v4");
+    for (auto node : {"[::1]", "[::1]:443"}) {
+        INFO(node);
+        CHECK(ask_from("10.0.0.1", "/metrics", {{"X-Forwarded-For", node}})
+                  .body() == "v6");
+    }
     // An unreadable header from a trusted proxy is a bad request.
-    CHECK(ask_from("10.0.0.1", "/metrics", {{"X-Forwarded-For", "unknown"}})
-              .result() == http::status::bad_request);
+    for (auto node : {"unknown", "127.0.0.1:abc", "127.0.0.1:99999",
+                      "127.0.0.1:", "\"127.0.0.1\"", "[127.0.0.1]", "[::1]x",
+                      "[::1]:", "_hidden"}) {
+        INFO(node);
+        CHECK(ask_from("10.0.0.1", "/metrics", {{"X-Forwarded-For", node}})
+                  .result() == http::status::bad_request);
+    }
+    for (auto node :
+         {R"(for="127.0.0.1:99999")", "for=[127.0.0.1]", "for=unknown"}) {
+        INFO(node);
+        CHECK(ask_service_from(service, "10.0.0.1", "/metrics",
+                               {{"Forwarded", node}})
+                  .result() == http::status::bad_request);
+    }
+    CHECK(ask_service_from(service, "10.0.0.1", "/metrics",
+                           {{"Forwarded", R"(for="127.0.0.1:4711")"}})
+              .body() == "v4");
     // Without a header, the proxy itself is the caller.
     CHECK(ask_from("10.0.0.1", "/metrics").result() == http::status::forbidden);
 }
@@ -921,6 +945,16 @@ TEST_CASE("every decision is reported to the audit sink", "[audit]") {
     CHECK(first.substr(10, 8).find_first_not_of("0123456789abcdef") ==
           std::string::npos);
     CHECK(std::stoull(second.substr(19)) == std::stoull(first.substr(19)) + 1);
+    // A client cannot take an id of the service's own series, such as
+    // that of an earlier request, but may send another service's.
+    auto const& replayed =
+        audited(http::verb::get, "/records/1", "ann", first.c_str());
+    CHECK(replayed.request_id != first);
+    CHECK(replayed.request_id.substr(0, 19) == first.substr(0, 19));
+    CHECK(std::stoull(replayed.request_id.substr(19)) ==
+          std::stoull(second.substr(19)) + 1);
+    CHECK(audited(http::verb::get, "/records/1", "ann", "clearance-0-1")
+              .request_id == "clearance-0-1");
 }
 
 TEST_CASE("failing loaders and handlers are 500s that say nothing", "[audit]") {

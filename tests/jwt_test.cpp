@@ -1192,6 +1192,27 @@ TEST_CASE("verification never throws", "[jwt]") {
     }
 }
 
+TEST_CASE("an expiry past the clock's range is recorded within it", "[jwt]") {
+    using namespace std::chrono;
+    auto const latest = system_clock::time_point{
+        seconds{duration_cast<seconds>(
+                    system_clock::time_point::max().time_since_epoch())
+                    .count() -
+                366 * 24 * 60 * 60}};
+    // 2^53, the largest accepted, and values a nanosecond clock cannot
+    // hold: each would have wrapped into the past.
+    for (auto exp : {"9007199254740992", "10000000000", "9223372037"}) {
+        INFO(exp);
+        auto far = make().verify(
+            forge(hs256, std::string(R"({"sub":"a","exp":)") + exp + "}"));
+        REQUIRE(far.result == outcome::authenticated);
+        CHECK(far.who.expires == latest);
+        // A revocation list keeps an entry until expiry plus a grace
+        // period: that sum stays in the future.
+        CHECK(far.who.expires + hours{24} > system_clock::now());
+    }
+}
+
 TEST_CASE("issued tokens carry a token id and an expiry", "[jwt]") {
     auto authenticator = make();
     auto first = authenticator.verify(

@@ -430,6 +430,30 @@ TEST_CASE_METHOD(echo_fixture, "an oversized body is answered 413",
     check_oversized_body(c, "POST /echo HTTP/1.1\r\nHost: x\r\n");
 }
 
+TEST_CASE_METHOD(echo_fixture,
+                 "chunked framing that never ends its line is answered 400",
+                 "[server]") {
+    // More than header_limit plus the read buffer's allowance for
+    // framing, 1 KiB + 64 KiB with the test options, and no line end:
+    // Beast's parser would wait for the rest, holding all of it.
+    std::string const endless(100 * 1024, '0');
+    std::string const head = "POST /echo HTTP/1.1\r\nHost: x\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n";
+    SECTION("a chunk extension") {
+        c.send(head + "5;" + endless);
+    }
+    SECTION("a chunk size") {
+        c.send(head + endless);
+    }
+    SECTION("a trailer field") {
+        c.send(head + "0\r\nX-Trailer: " + endless);
+    }
+    auto const res = c.receive();
+    CHECK(res.result() == http::status::bad_request);
+    CHECK(res.body() == bad_request_body);
+    CHECK(c.closed());
+}
+
 TEST_CASE_METHOD(echo_fixture, "a malformed request is answered 400",
                  "[server]") {
     c.send("\x01\x02\x03 garbage\r\n\r\n");

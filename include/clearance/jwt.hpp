@@ -464,6 +464,17 @@ inline std::string_view header_problem(nlohmann::json const& header) {
     return {};
 }
 
+// The latest expiry a principal records, in seconds since the epoch:
+// what the system clock can hold (until the year 2262 where it counts
+// nanoseconds) less a year, so that adding a leeway or a grace period to
+// it cannot overflow. A token that expires later, up to 2^53, is
+// recorded as expiring then, which is as good as never.
+inline constexpr std::int64_t latest_expiry =
+    std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::time_point::max().time_since_epoch())
+        .count() -
+    366 * 24 * 60 * 60;
+
 // The payload's time claims, when present, must be integers between 0
 // and 2^53, so that no arithmetic on them can overflow.
 inline bool is_sane_payload(nlohmann::json const& payload) {
@@ -1597,7 +1608,7 @@ private:
         }
         if (exp)
             who.expires = std::chrono::system_clock::time_point{
-                std::chrono::seconds{*exp}};
+                std::chrono::seconds{std::min(*exp, detail::latest_expiry)}};
         if (auto tenant = claims.find("tenant"); tenant != claims.end()) {
             if (!tenant->is_string())
                 return jwt_refusal::bad_claim;

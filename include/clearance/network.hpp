@@ -218,26 +218,54 @@ struct is_cidr : std::false_type {};
 template <fixed_string Text>
 struct is_cidr<cidr<Text>> : std::true_type {};
 
-// Parses one X-Forwarded-For or Forwarded "for=" element: an address,
-// possibly quoted, bracketed, or with a port.
-inline std::optional<peer_address> parse_forwarded_node(std::string_view s) {
+// Whether `s` is a port: 1 to 5 digits, at most 65535.
+constexpr bool is_port(std::string_view s) noexcept {
+    if (s.empty() || s.size() > 5)
+        return false;
+    unsigned value = 0;
+    for (char c : s) {
+        int d = digit_value(c, 10);
+        if (d < 0)
+            return false;
+        value = value * 10 + static_cast<unsigned>(d);
+    }
+    return value <= 65535;
+}
+
+// Parses one X-Forwarded-For element, or with `forwarded` the value of a
+// Forwarded "for=" parameter, which may also be a quoted string: an IPv4
+// address with an optional ":port", or an IPv6 address, bare or in
+// brackets with an optional ":port". Nothing for anything else, such as
+// "unknown", an obfuscated node or a port out of range.
+constexpr std::optional<peer_address>
+parse_forwarded_node(std::string_view s, bool forwarded) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
         s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
         s.remove_suffix(1);
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
+    if (forwarded && s.size() >= 2 && s.front() == '"' && s.back() == '"')
         s = s.substr(1, s.size() - 2);
+    std::optional<peer_address> address;
     if (!s.empty() && s.front() == '[') {
+        // "[2001:db8::1]" or "[2001:db8::1]:8080"
         auto close = s.find(']');
         if (close == std::string_view::npos)
             return std::nullopt;
-        return parse_address(s.substr(1, close - 1));
+        auto rest = s.substr(close + 1);
+        if (!rest.empty() && (rest.front() != ':' || !is_port(rest.substr(1))))
+            return std::nullopt;
+        address = parse_address(s.substr(1, close - 1));
+        return address && !address->is_v4 ? address : std::nullopt;
     }
-    // "192.0.2.1:8080": a single colon is a port separator.
     auto colon = s.find(':');
     if (colon != std::string_view::npos &&
-        s.find(':', colon + 1) == std::string_view::npos)
-        s = s.substr(0, colon);
+        s.find(':', colon + 1) == std::string_view::npos) {
+        // "192.0.2.1:8080": a single colon separates a port.
+        if (!is_port(s.substr(colon + 1)))
+            return std::nullopt;
+        address = parse_address(s.substr(0, colon));
+        return address && address->is_v4 ? address : std::nullopt;
+    }
     return parse_address(s);
 }
 

@@ -64,7 +64,9 @@ struct principal {
     std::string token_id;
 
     /// When the credential expires (the JWT `exp`); the epoch for a
-    /// credential that does not.
+    /// credential that does not. An expiry beyond the clock's range less
+    /// a year (the year 2261 with a nanosecond clock) is recorded as
+    /// that time, so that adding a grace period to it cannot overflow.
     std::chrono::system_clock::time_point expires{};
 };
 

@@ -418,6 +418,7 @@ public:
     session(server& owner, tcp::socket socket, peer_address const& peer)
         : owner_(owner)
         , stream_(std::move(socket))
+        , buffer_(owner.options_.header_limit + framing_allowance)
         , peer_(peer) {}
 
     session(session const&) = delete;
@@ -446,6 +447,13 @@ private:
     // What a single read asks of the socket when the server reads
     // without Beast's parser.
     static constexpr std::size_t read_size = 4096;
+
+    // How much more than `header_limit` the read buffer may hold: room
+    // for a chunk-size line, its extensions or the trailer fields, which
+    // Beast's parser needs whole but does not limit. A request whose
+    // framing needs more is answered 400, so that no request holds more
+    // than this beside its body.
+    static constexpr std::size_t framing_allowance = 64 * 1024;
 
     // A client that asked for 100-continue waits for this before it
     // sends the body.

@@ -605,7 +605,10 @@ public:
         e.rule = t.rule;
         auto id = req["X-Request-Id"];
         std::string made;
-        if (!id.empty() && id.size() <= 64 && is_plain_token(id)) {
+        // A client's id is taken unless it is in the service's own
+        // series, where it could pose as another request's.
+        if (!id.empty() && id.size() <= 64 && is_plain_token(id) &&
+            !std::string_view(id).starts_with(requests_.prefix)) {
             e.request_id = id;
         } else {
             made = requests_.next();
@@ -1054,7 +1057,7 @@ public:
         }
         peer_address client = peer;
         for (auto node = nodes.rbegin(); node != nodes.rend(); ++node) {
-            auto address = parse_forwarded_node(*node);
+            auto address = parse_forwarded_node(*node, forwarded);
             if (!address)
                 return std::nullopt;
             client = *address;
