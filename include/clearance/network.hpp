@@ -60,19 +60,12 @@ parse_v4(std::string_view text) noexcept {
     while (true) {
         auto dot = text.find('.');
         auto piece = text.substr(0, dot);
-        if (piece.empty() || piece.size() > 3 ||
-            (piece.size() > 1 && piece.front() == '0'))
+        if (piece.size() > 1 && piece.front() == '0')
             return std::nullopt;
-        unsigned value = 0;
-        for (char c : piece) {
-            int d = digit_value(c, 10);
-            if (d < 0)
-                return std::nullopt;
-            value = value * 10 + static_cast<unsigned>(d);
-        }
-        if (value > 255 || part == 4)
+        auto value = number_value(piece, 10, 3);
+        if (!value || *value > 255 || part == 4)
             return std::nullopt;
-        out[part++] = static_cast<std::uint8_t>(value);
+        out[part++] = static_cast<std::uint8_t>(*value);
         if (dot == std::string_view::npos)
             break;
         text.remove_prefix(dot + 1);
@@ -108,16 +101,10 @@ parse_v6(std::string_view text) noexcept {
             text = {};
             break;
         }
-        if (piece.empty() || piece.size() > 4)
+        auto value = number_value(piece, 16, 4);
+        if (!value)
             return std::nullopt;
-        unsigned value = 0;
-        for (char c : piece) {
-            int d = digit_value(c, 16);
-            if (d < 0)
-                return std::nullopt;
-            value = value * 16 + static_cast<unsigned>(d);
-        }
-        groups[count++] = static_cast<std::uint16_t>(value);
+        groups[count++] = static_cast<std::uint16_t>(*value);
         if (colon == std::string_view::npos)
             break;
         text.remove_prefix(colon + 1);
@@ -184,18 +171,10 @@ constexpr std::optional<network> parse_network(std::string_view text) noexcept {
     unsigned limit = address->is_v4 ? 32 : 128;
     unsigned prefix = limit;
     if (slash != std::string_view::npos) {
-        auto digits = text.substr(slash + 1);
-        if (digits.empty() || digits.size() > 3)
+        auto digits = detail::number_value(text.substr(slash + 1), 10, 3);
+        if (!digits || *digits > limit)
             return std::nullopt;
-        prefix = 0;
-        for (char c : digits) {
-            int d = detail::digit_value(c, 10);
-            if (d < 0)
-                return std::nullopt;
-            prefix = prefix * 10 + static_cast<unsigned>(d);
-        }
-        if (prefix > limit)
-            return std::nullopt;
+        prefix = *digits;
     }
     return network{*address, prefix};
 }
@@ -220,16 +199,8 @@ struct is_cidr<cidr<Text>> : std::true_type {};
 
 // Whether `s` is a port: 1 to 5 digits, at most 65535.
 constexpr bool is_port(std::string_view s) noexcept {
-    if (s.empty() || s.size() > 5)
-        return false;
-    unsigned value = 0;
-    for (char c : s) {
-        int d = digit_value(c, 10);
-        if (d < 0)
-            return false;
-        value = value * 10 + static_cast<unsigned>(d);
-    }
-    return value <= 65535;
+    auto value = number_value(s, 10, 5);
+    return value && *value <= 65535;
 }
 
 // Parses one X-Forwarded-For element, or with `forwarded` the value of a

@@ -209,12 +209,7 @@ constexpr bool is_valid_authority(std::string_view authority) noexcept {
             if (!detail::is_reg_name_char(c))
                 return false;
     }
-    if (port.size() > 5)
-        return false;
-    for (char c : port)
-        if (!detail::is_digit(c))
-            return false;
-    return true;
+    return port.empty() || detail::number_value(port, 10, 5).has_value();
 }
 
 /// Parses `target` into canonical form, or returns nothing if the

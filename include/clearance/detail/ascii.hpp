@@ -6,6 +6,7 @@
 // case-insensitive tokens and hexadecimal digits are ASCII.
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 namespace clearance::detail {
@@ -40,6 +41,24 @@ constexpr int digit_value(char c, unsigned base) noexcept {
 /// The value of `c` as a hexadecimal digit, or -1.
 constexpr int hex_value(char c) noexcept {
     return digit_value(c, 16);
+}
+
+/// The value of `digits`, one to `max_digits` digits in `base` (2 to
+/// 16; at most eight digits), or nothing if it is empty, longer, or
+/// holds anything else.
+constexpr std::optional<unsigned>
+number_value(std::string_view digits, unsigned base,
+             std::size_t max_digits) noexcept {
+    if (digits.empty() || digits.size() > max_digits)
+        return std::nullopt;
+    unsigned value = 0;
+    for (char c : digits) {
+        int d = digit_value(c, base);
+        if (d < 0)
+            return std::nullopt;
+        value = value * base + static_cast<unsigned>(d);
+    }
+    return value;
 }
 
 /// The byte that a percent escape ("%" and two hexadecimal digits)
